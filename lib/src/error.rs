@@ -1,0 +1,44 @@
+//! The one error type of the crate: what went wrong, and where.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `mapping`. Messages name the file or the layer and say what
+/// was expected, so a learner can act on them.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A runtime (`usize`) shape does not fit an operation.
+    #[error("{op}: {message}")]
+    Shape { op: &'static str, message: String },
+
+    /// The compute device failed (out of memory, a CUDA error, ...).
+    #[error("device error: {0}")]
+    Device(String),
+
+    /// A safetensors file could not be read or written.
+    #[error("{}: {message}", path.display())]
+    Safetensors { path: PathBuf, message: String },
+
+    /// An I/O failure on a named file.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn shape(op: &'static str, message: impl Into<String>) -> Self {
+        Error::Shape {
+            op,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn device(err: impl std::fmt::Debug) -> Self {
+        Error::Device(format!("{err:?}"))
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

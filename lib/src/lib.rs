@@ -1,0 +1,25 @@
+//! # mapping — everything is a mapping
+//!
+//! The course library: compile-time-shaped tensors and CNN layers on [dfdx] 0.13, on stable Rust.
+//! dfdx gives tensors, autodiff, `Linear`, `BatchNorm2D`, attention and the optimizers; this
+//! crate adds what dfdx only has on nightly — convolution, pooling and flatten, with their
+//! gradients — and computes every layer's output shape in the type system.
+//!
+//! ```
+//! use mapping::prelude::*;
+//! let dev = AutoDevice::default();
+//! let model = dev.build_module::<models::SeedCifarCnn, f32>();
+//! let x: Tensor<Rank4<8, 3, 32, 32>, f32, _> = dev.sample_normal();
+//! let logits: Tensor<Rank2<8, 10>, f32, _> = model.forward(x);
+//! assert_eq!(logits.shape(), &(Const::<8>, Const::<10>));
+//! ```
+//!
+
+pub mod error;
+pub mod models;
+pub mod nn;
+pub mod ops;
+pub mod prelude;
+pub mod shape;
+
+pub use error::{Error, Result};

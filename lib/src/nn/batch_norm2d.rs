@@ -1,0 +1,103 @@
+//! `BatchNorm2d` with PyTorch's parameter names, around dfdx's `BatchNorm2D`.
+//!
+//! dfdx names the affine parameters `scale`/`bias`; PyTorch's state_dict says `weight`/`bias`
+//! plus `running_mean`/`running_var`. The layer computes with dfdx's module and only renames,
+//! so checkpoints load into PyTorch's `nn.BatchNorm2d` by name.
+
+use dfdx::nn::modules::BatchNorm2D;
+use dfdx::nn::{
+    BuildModule, BuildOnDevice, Module, ModuleMut, ModuleVisitor, TensorCollection, TensorOptions,
+};
+use dfdx::shapes::Dtype;
+use dfdx::tensor_ops::Device;
+
+pub mod builder {
+    /// Batch normalisation over `C` channels of `(B, C, H, W)` images.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct BatchNorm2d<const C: usize>;
+}
+
+/// A built batch norm: `forward` (evaluation) uses the running statistics, `forward_mut`
+/// (training) the batch's and updates the running ones — as `model.eval()` / `model.train()`.
+#[derive(Debug, Clone)]
+pub struct BatchNorm2d<const C: usize, E: Dtype, D: dfdx::tensor::Storage<E>> {
+    pub inner: BatchNorm2D<C, E, D>,
+}
+
+impl<const C: usize, E: Dtype, D: Device<E>> BuildOnDevice<D, E> for builder::BatchNorm2d<C>
+where
+    BatchNorm2d<C, E, D>: BuildModule<D, E>,
+{
+    type Built = BatchNorm2d<C, E, D>;
+}
+
+impl<const C: usize, E: Dtype, D: Device<E>> TensorCollection<E, D> for BatchNorm2d<C, E, D> {
+    type To<E2: Dtype, D2: Device<E2>> = BatchNorm2d<C, E2, D2>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, E, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::tensor(
+                    "weight",
+                    |s| &s.inner.scale,
+                    |s| &mut s.inner.scale,
+                    TensorOptions::reset_to_ones(),
+                ),
+                Self::tensor(
+                    "bias",
+                    |s| &s.inner.bias,
+                    |s| &mut s.inner.bias,
+                    TensorOptions::reset_to_zeros(),
+                ),
+                Self::tensor(
+                    "running_mean",
+                    |s| &s.inner.running_mean,
+                    |s| &mut s.inner.running_mean,
+                    TensorOptions::detached(|t| t.try_fill_with_zeros()),
+                ),
+                Self::tensor(
+                    "running_var",
+                    |s| &s.inner.running_var,
+                    |s| &mut s.inner.running_var,
+                    TensorOptions::detached(|t| t.try_fill_with_ones()),
+                ),
+            ),
+            |(scale, bias, running_mean, running_var)| BatchNorm2d {
+                inner: BatchNorm2D {
+                    scale,
+                    bias,
+                    running_mean,
+                    running_var,
+                    epsilon: 1e-5,
+                    momentum: 0.1,
+                },
+            },
+        )
+    }
+}
+
+impl<const C: usize, E: Dtype, D: Device<E>, X> Module<X> for BatchNorm2d<C, E, D>
+where
+    BatchNorm2D<C, E, D>: Module<X>,
+{
+    type Output = <BatchNorm2D<C, E, D> as Module<X>>::Output;
+    type Error = <BatchNorm2D<C, E, D> as Module<X>>::Error;
+
+    fn try_forward(&self, x: X) -> Result<Self::Output, Self::Error> {
+        self.inner.try_forward(x)
+    }
+}
+
+impl<const C: usize, E: Dtype, D: Device<E>, X> ModuleMut<X> for BatchNorm2d<C, E, D>
+where
+    BatchNorm2D<C, E, D>: ModuleMut<X>,
+{
+    type Output = <BatchNorm2D<C, E, D> as ModuleMut<X>>::Output;
+    type Error = <BatchNorm2D<C, E, D> as ModuleMut<X>>::Error;
+
+    fn try_forward_mut(&mut self, x: X) -> Result<Self::Output, Self::Error> {
+        self.inner.try_forward_mut(x)
+    }
+}

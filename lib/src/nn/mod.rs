@@ -1,0 +1,37 @@
+//! Layers as dfdx modules: the CNN pieces dfdx lacks on stable, plus `Sequential` and a
+//! PyTorch-named `BatchNorm2d`. Build them with `dev.build_module::<M, f32>()`.
+//!
+//! As in dfdx, a layer with parameters has a *builder* type (no device, no dtype — what a model
+//! type alias names) and a *built* module holding the tensors; parameterless layers are both.
+
+mod batch_norm2d;
+mod conv2d;
+mod flatten;
+mod global_avg_pool;
+mod pool2d;
+mod sequential;
+mod tokens;
+
+pub use flatten::Flatten;
+pub use global_avg_pool::GlobalAvgPool;
+pub use pool2d::{AvgPool2d, MaxPool2d};
+pub use sequential::Sequential;
+pub use tokens::{PatchTokens, TokenMean};
+
+/// Built modules (tensors on a device).
+pub mod modules {
+    pub use super::batch_norm2d::BatchNorm2d;
+    pub use super::conv2d::{Conv2d, GroupIn};
+    pub use super::{
+        AvgPool2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, Sequential, TokenMean,
+    };
+}
+
+/// Builder types: what a network's type is written with.
+pub mod builders {
+    pub use super::batch_norm2d::builder::BatchNorm2d;
+    pub use super::conv2d::builder::Conv2d;
+    pub use super::{
+        AvgPool2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, Sequential, TokenMean,
+    };
+}

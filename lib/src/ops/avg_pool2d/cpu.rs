@@ -1,0 +1,115 @@
+//! Average pooling on the CPU, one image plane per task.
+
+use dfdx::shapes::Shape;
+use std::ops::DerefMut;
+
+use dfdx::tensor::{Cpu, CpuError, PutTape, Storage, Tape, Tensor, TensorFromVec};
+use dfdx::tensor_ops::Device;
+use rayon::prelude::*;
+
+use super::AvgPool2dKernel;
+use crate::ops::grads::many_mut;
+use crate::ops::host::to_host;
+use crate::ops::window::Window2d;
+use crate::ops::CpuFloat;
+
+impl<E: CpuFloat> AvgPool2dKernel<E> for Cpu
+where
+    Cpu: Device<E>,
+    // Lets the backward pass see gradient buffers as slices (dfdx's CPU buffer derefs to Vec).
+    <Cpu as Storage<E>>::Vec: DerefMut<Target = Vec<E>>,
+{
+    fn avg_pool2d_forward<Xs: Shape, Os: Shape, T: Tape<E, Self>>(
+        window: Window2d,
+        planes: usize,
+        x: Tensor<Xs, E, Self>,
+        out_shape: Os,
+        mut tape: T,
+    ) -> Result<Tensor<Os, E, Self, T>, CpuError> {
+        let xs = to_host(&x)?;
+        let mut out = vec![E::zero(); planes * window.out_plane()];
+        forward(&window, &xs, &mut out);
+        let out = x.device().try_tensor_from_vec(out, out_shape)?;
+        if T::OWNS_TAPE {
+            let (x_ghost, out_ghost) = (x.ghost(), out.ghost());
+            tape.add_backward_op(move |grads| {
+                let [gx, go] = many_mut(grads, |grads, i| {
+                    Ok(match i {
+                        0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
+                        _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
+                    })
+                })?;
+                backward(&window, go, gx);
+                Ok(())
+            });
+        }
+        Ok(out.put_tape(tape))
+    }
+}
+
+/// PyTorch's divisor with `count_include_pad=True`: the window clipped to the padded image.
+fn divisor(win: &Window2d, out: usize, kernel: usize, extent: usize) -> usize {
+    let start = out * win.stride; // in padded coordinates
+    let end = (start + kernel).min(extent + 2 * win.padding);
+    end - start
+}
+
+pub(crate) fn forward<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E]) {
+    let (in_plane, out_plane) = (win.in_plane(), win.out_plane());
+    if in_plane == 0 || out_plane == 0 {
+        return;
+    }
+    x.par_chunks(in_plane)
+        .zip(out.par_chunks_mut(out_plane))
+        .for_each(|(src, dst)| {
+            for oh in 0..win.out_h {
+                let rows = divisor(win, oh, win.kernel_h, win.in_h);
+                for ow in 0..win.out_w {
+                    let count = rows * divisor(win, ow, win.kernel_w, win.in_w);
+                    let mut sum = E::zero();
+                    for ki in 0..win.kernel_h {
+                        let Some(ih) = win.source(oh, ki, win.in_h) else {
+                            continue;
+                        };
+                        for kj in 0..win.kernel_w {
+                            let Some(iw) = win.source(ow, kj, win.in_w) else {
+                                continue;
+                            };
+                            sum += src[ih * win.in_w + iw];
+                        }
+                    }
+                    dst[oh * win.out_w + ow] = sum / E::from_usize(count).unwrap();
+                }
+            }
+        });
+}
+
+pub(crate) fn backward<E: CpuFloat>(win: &Window2d, grad_out: &[E], grad_x: &mut [E]) {
+    let (in_plane, out_plane) = (win.in_plane(), win.out_plane());
+    if in_plane == 0 || out_plane == 0 {
+        return;
+    }
+    grad_x
+        .par_chunks_mut(in_plane)
+        .zip(grad_out.par_chunks(out_plane))
+        .for_each(|(gx, go)| {
+            for oh in 0..win.out_h {
+                let rows = divisor(win, oh, win.kernel_h, win.in_h);
+                for ow in 0..win.out_w {
+                    let count = rows * divisor(win, ow, win.kernel_w, win.in_w);
+                    let share = go[oh * win.out_w + ow] / E::from_usize(count).unwrap();
+                    for ki in 0..win.kernel_h {
+                        let Some(ih) = win.source(oh, ki, win.in_h) else {
+                            continue;
+                        };
+                        for kj in 0..win.kernel_w {
+                            let Some(iw) = win.source(ow, kj, win.in_w) else {
+                                continue;
+                            };
+                            gx[ih * win.in_w + iw] += share;
+                        }
+                    }
+                }
+            }
+        });
+}

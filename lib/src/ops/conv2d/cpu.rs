@@ -1,0 +1,372 @@
+//! Convolution on the CPU: im2col + `gemm`, in parallel over the batch.
+//!
+//! Per image and group, the patches under every output position are unrolled into the columns
+//! of a `(C/G * KH * KW) x (OH * OW)` matrix, so the convolution is one matrix product with the
+//! `(O/G) x (C/G * KH * KW)` weight. Each thread reuses one column buffer for all its images.
+
+use dfdx::shapes::Shape;
+use std::ops::DerefMut;
+
+use dfdx::tensor::{Cpu, CpuError, PutTape, Storage, Tape, Tensor, TensorFromVec};
+use dfdx::tensor_ops::Device;
+use rayon::prelude::*;
+
+use super::{Conv2dGeometry, Conv2dKernel};
+use crate::ops::gemm::{matmul, MatRef, Parallelism};
+use crate::ops::grads::many_mut;
+use crate::ops::host::to_host;
+use crate::ops::window::Window2d;
+use crate::ops::CpuFloat;
+
+impl<E: CpuFloat> Conv2dKernel<E> for Cpu
+where
+    Cpu: Device<E>,
+    // Lets the backward pass see gradient buffers as slices (dfdx's CPU buffer derefs to Vec).
+    <Cpu as Storage<E>>::Vec: DerefMut<Target = Vec<E>>,
+{
+    fn conv2d_forward<Xs: Shape, Ws: Shape, Bs: Shape, Os: Shape, T: Tape<E, Self>>(
+        geometry: Conv2dGeometry,
+        x: Tensor<Xs, E, Self>,
+        weight: Tensor<Ws, E, Self>,
+        bias: Option<Tensor<Bs, E, Self>>,
+        out_shape: Os,
+        mut tape: T,
+    ) -> Result<Tensor<Os, E, Self, T>, CpuError> {
+        let xs = to_host(&x)?;
+        let ws = to_host(&weight)?;
+        let bs = bias.as_ref().map(to_host).transpose()?;
+        let mut out = vec![E::zero(); geometry.batch * geometry.output_len()];
+        forward(&geometry, &xs, &ws, bs.as_deref(), &mut out);
+        let out = x.device().try_tensor_from_vec(out, out_shape)?;
+        if T::OWNS_TAPE {
+            let (x_ghost, w_ghost, out_ghost) = (x.ghost(), weight.ghost(), out.ghost());
+            let b_ghost = bias.map(|b| b.ghost());
+            tape.add_backward_op(move |grads| {
+                let g = &geometry;
+                match &b_ghost {
+                    Some(b_ghost) => {
+                        let [gx, gw, gb, go] = many_mut(grads, |grads, i| {
+                            Ok(match i {
+                                0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
+                                1 => grads.get_or_alloc_mut(&w_ghost)? as *mut _,
+                                2 => grads.get_or_alloc_mut(b_ghost)? as *mut _,
+                                _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
+                            })
+                        })?;
+                        backward(g, &xs, &ws, go, gx, gw, Some(&mut gb[..]));
+                    }
+                    None => {
+                        let [gx, gw, go] = many_mut(grads, |grads, i| {
+                            Ok(match i {
+                                0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
+                                1 => grads.get_or_alloc_mut(&w_ghost)? as *mut _,
+                                _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
+                            })
+                        })?;
+                        backward(g, &xs, &ws, go, gx, gw, None);
+                    }
+                }
+                Ok(())
+            });
+        }
+        Ok(out.put_tape(tape))
+    }
+}
+
+/// How to spend the cores: over the batch when it is large enough, else inside `gemm`.
+fn batch_parallel(batch: usize) -> (bool, Parallelism) {
+    let threads = rayon::current_num_threads();
+    if threads > 1 && batch >= threads {
+        (true, Parallelism::None)
+    } else if threads > 1 {
+        (false, Parallelism::Rayon(threads))
+    } else {
+        (false, Parallelism::None)
+    }
+}
+
+pub(crate) fn forward<E: CpuFloat>(
+    g: &Conv2dGeometry,
+    x: &[E],
+    w: &[E],
+    bias: Option<&[E]>,
+    out: &mut [E],
+) {
+    let (in_len, out_len) = (g.input_len(), g.output_len());
+    if in_len == 0 || out_len == 0 {
+        return;
+    }
+    let cols_len = if g.is_pointwise() {
+        0
+    } else {
+        g.patch_len() * g.window.out_plane()
+    };
+    let (parallel, gemm_par) = batch_parallel(g.batch);
+    let item = |(x_b, out_b): (&[E], &mut [E]), cols: &mut Vec<E>| {
+        forward_item(g, x_b, w, bias, out_b, cols, gemm_par)
+    };
+    if parallel {
+        x.par_chunks(in_len)
+            .zip(out.par_chunks_mut(out_len))
+            .for_each_init(|| vec![E::zero(); cols_len], |cols, pair| item(pair, cols));
+    } else {
+        let mut cols = vec![E::zero(); cols_len];
+        for pair in x.chunks(in_len).zip(out.chunks_mut(out_len)) {
+            item(pair, &mut cols);
+        }
+    }
+}
+
+fn forward_item<E: CpuFloat>(
+    g: &Conv2dGeometry,
+    x: &[E],
+    w: &[E],
+    bias: Option<&[E]>,
+    out: &mut [E],
+    cols: &mut [E],
+    par: Parallelism,
+) {
+    let (plane, patch, group_out) = (g.window.out_plane(), g.patch_len(), g.group_out());
+    let group_in_len = g.group_in() * g.window.in_plane();
+    if let Some(bias) = bias {
+        for (row, &b) in out.chunks_mut(plane).zip(bias) {
+            row.fill(b);
+        }
+    }
+    for group in 0..g.groups {
+        let x_g = &x[group * group_in_len..][..group_in_len];
+        let cols: &[E] = if g.is_pointwise() {
+            x_g
+        } else {
+            im2col(&g.window, g.group_in(), x_g, cols);
+            cols
+        };
+        let w_g = &w[group * group_out * patch..][..group_out * patch];
+        let out_g = &mut out[group * group_out * plane..][..group_out * plane];
+        matmul(
+            group_out,
+            plane,
+            patch,
+            out_g,
+            bias.is_some(),
+            MatRef::row_major(w_g, patch),
+            MatRef::row_major(cols, plane),
+            par,
+        );
+    }
+}
+
+/// Per-thread buffers of the backward pass: its share of the weight and bias gradients, and
+/// the column matrices it reuses for every image.
+struct BackwardScratch<E> {
+    grad_w: Vec<E>,
+    grad_b: Vec<E>,
+    cols: Vec<E>,
+    grad_cols: Vec<E>,
+}
+
+impl<E: CpuFloat> BackwardScratch<E> {
+    fn new(g: &Conv2dGeometry, weight_len: usize) -> Self {
+        let cols_len = if g.is_pointwise() {
+            0
+        } else {
+            g.patch_len() * g.window.out_plane()
+        };
+        Self {
+            grad_w: vec![E::zero(); weight_len],
+            grad_b: vec![E::zero(); g.out_channels],
+            cols: vec![E::zero(); cols_len],
+            grad_cols: vec![E::zero(); cols_len],
+        }
+    }
+
+    fn merge(mut self, other: Self) -> Self {
+        add_assign(&mut self.grad_w, &other.grad_w);
+        add_assign(&mut self.grad_b, &other.grad_b);
+        self
+    }
+}
+
+fn add_assign<E: CpuFloat>(dst: &mut [E], src: &[E]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d += s;
+    }
+}
+
+/// Adds the gradients of `x`, `w` and (if present) the bias, given the output's gradient.
+pub(crate) fn backward<E: CpuFloat>(
+    g: &Conv2dGeometry,
+    x: &[E],
+    w: &[E],
+    grad_out: &[E],
+    grad_x: &mut [E],
+    grad_w: &mut [E],
+    grad_b: Option<&mut [E]>,
+) {
+    let (in_len, out_len) = (g.input_len(), g.output_len());
+    if in_len == 0 || out_len == 0 {
+        return;
+    }
+    let (parallel, gemm_par) = batch_parallel(g.batch);
+    let item = |s: &mut BackwardScratch<E>, ((x_b, go_b), gx_b): ((&[E], &[E]), &mut [E])| {
+        backward_item(g, x_b, w, go_b, gx_b, s, gemm_par)
+    };
+    let total = if parallel {
+        x.par_chunks(in_len)
+            .zip(grad_out.par_chunks(out_len))
+            .zip(grad_x.par_chunks_mut(in_len))
+            .fold(
+                || BackwardScratch::new(g, w.len()),
+                |mut s, item_args| {
+                    item(&mut s, item_args);
+                    s
+                },
+            )
+            .reduce_with(BackwardScratch::merge)
+    } else {
+        let mut s = BackwardScratch::new(g, w.len());
+        for item_args in x
+            .chunks(in_len)
+            .zip(grad_out.chunks(out_len))
+            .zip(grad_x.chunks_mut(in_len))
+        {
+            item(&mut s, item_args);
+        }
+        Some(s)
+    };
+    if let Some(total) = total {
+        add_assign(grad_w, &total.grad_w);
+        if let Some(grad_b) = grad_b {
+            add_assign(grad_b, &total.grad_b);
+        }
+    }
+}
+
+fn backward_item<E: CpuFloat>(
+    g: &Conv2dGeometry,
+    x: &[E],
+    w: &[E],
+    grad_out: &[E],
+    grad_x: &mut [E],
+    s: &mut BackwardScratch<E>,
+    par: Parallelism,
+) {
+    let (plane, patch, group_out) = (g.window.out_plane(), g.patch_len(), g.group_out());
+    let group_in_len = g.group_in() * g.window.in_plane();
+    for (o, row) in grad_out.chunks(plane).enumerate() {
+        s.grad_b[o] += row.iter().fold(E::zero(), |acc, &v| acc + v);
+    }
+    for group in 0..g.groups {
+        let x_g = &x[group * group_in_len..][..group_in_len];
+        let go_g = &grad_out[group * group_out * plane..][..group_out * plane];
+        let w_g = &w[group * group_out * patch..][..group_out * patch];
+        let gw_g = &mut s.grad_w[group * group_out * patch..][..group_out * patch];
+        let gx_g = &mut grad_x[group * group_in_len..][..group_in_len];
+        let cols: &[E] = if g.is_pointwise() {
+            x_g
+        } else {
+            im2col(&g.window, g.group_in(), x_g, &mut s.cols);
+            &s.cols
+        };
+        // dW_g += dOut_g (O/G x OHW) * cols^T (OHW x patch)
+        matmul(
+            group_out,
+            patch,
+            plane,
+            gw_g,
+            true,
+            MatRef::row_major(go_g, plane),
+            MatRef::transposed(cols, plane),
+            par,
+        );
+        // dCols = W_g^T (patch x O/G) * dOut_g (O/G x OHW), folded back onto the image.
+        let w_t = MatRef::transposed(w_g, patch);
+        let go = MatRef::row_major(go_g, plane);
+        if g.is_pointwise() {
+            matmul(patch, plane, group_out, gx_g, true, w_t, go, par);
+        } else {
+            matmul(
+                patch,
+                plane,
+                group_out,
+                &mut s.grad_cols,
+                false,
+                w_t,
+                go,
+                par,
+            );
+            col2im(&g.window, g.group_in(), &s.grad_cols, gx_g);
+        }
+    }
+}
+
+/// Unrolls `channels` image planes into the `(channels * KH * KW) x (OH * OW)` patch matrix;
+/// positions in the padding read zero.
+pub(crate) fn im2col<E: CpuFloat>(win: &Window2d, channels: usize, image: &[E], cols: &mut [E]) {
+    let (out_w, plane) = (win.out_w, win.out_plane());
+    let mut rows = cols.chunks_mut(plane);
+    for c in 0..channels {
+        let src_plane = &image[c * win.in_plane()..][..win.in_plane()];
+        for ki in 0..win.kernel_h {
+            for kj in 0..win.kernel_w {
+                let row = rows.next().expect("cols has one row per (channel, ki, kj)");
+                let (lo, hi) = win.valid_columns(kj);
+                for (oh, dst) in row.chunks_mut(out_w).enumerate() {
+                    let Some(ih) = win.source(oh, ki, win.in_h) else {
+                        dst.fill(E::zero());
+                        continue;
+                    };
+                    let src = &src_plane[ih * win.in_w..][..win.in_w];
+                    dst[..lo].fill(E::zero());
+                    dst[hi..].fill(E::zero());
+                    if lo < hi {
+                        let first = lo * win.stride + kj * win.dilation - win.padding;
+                        if win.stride == 1 {
+                            dst[lo..hi].copy_from_slice(&src[first..first + (hi - lo)]);
+                        } else {
+                            for (d, s) in dst[lo..hi]
+                                .iter_mut()
+                                .zip(src[first..].iter().step_by(win.stride))
+                            {
+                                *d = *s;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`im2col`]: adds every patch-matrix entry back onto the image pixel it came
+/// from (padding positions are dropped).
+pub(crate) fn col2im<E: CpuFloat>(win: &Window2d, channels: usize, cols: &[E], image: &mut [E]) {
+    let (out_w, plane) = (win.out_w, win.out_plane());
+    let mut rows = cols.chunks(plane);
+    for c in 0..channels {
+        let dst_plane = &mut image[c * win.in_plane()..][..win.in_plane()];
+        for ki in 0..win.kernel_h {
+            for kj in 0..win.kernel_w {
+                let row = rows.next().expect("cols has one row per (channel, ki, kj)");
+                let (lo, hi) = win.valid_columns(kj);
+                if lo >= hi {
+                    continue;
+                }
+                for (oh, src) in row.chunks(out_w).enumerate() {
+                    let Some(ih) = win.source(oh, ki, win.in_h) else {
+                        continue;
+                    };
+                    let dst = &mut dst_plane[ih * win.in_w..][..win.in_w];
+                    let first = lo * win.stride + kj * win.dilation - win.padding;
+                    for (d, s) in dst[first..]
+                        .iter_mut()
+                        .step_by(win.stride)
+                        .zip(&src[lo..hi])
+                    {
+                        *d += *s;
+                    }
+                }
+            }
+        }
+    }
+}

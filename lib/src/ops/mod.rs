@@ -1,0 +1,27 @@
+//! The CNN ops dfdx 0.13 only offers on nightly, built on its public tape API.
+//!
+//! One folder per op, as in dfdx: `mod.rs` checks shapes, computes the output type and records
+//! the backward pass on the tape; `cpu.rs` holds the kernel (a `cuda.rs` sits beside it behind
+//! the `cuda` feature). Every op takes batched `(B, C, H, W)` images; the `_unbatched` forms take
+//! `(C, H, W)`.
+
+mod cpu_float;
+mod gemm;
+mod grads;
+mod host;
+mod window;
+
+pub mod avg_pool2d;
+pub mod conv2d;
+pub mod flatten;
+pub mod global_avg_pool;
+pub mod max_pool2d;
+
+pub use avg_pool2d::AvgPool2dKernel;
+pub use avg_pool2d::{avg_pool2d, try_avg_pool2d};
+pub use conv2d::{conv2d, conv2d_with_bias, try_conv2d, Conv2dKernel, Conv2dParams};
+pub use cpu_float::CpuFloat;
+pub use flatten::{flatten, flatten_unbatched};
+pub use global_avg_pool::global_avg_pool;
+pub use max_pool2d::{max_pool2d, try_max_pool2d, MaxPool2dKernel};
+pub use window::{PoolParams, Window2d};

@@ -15,12 +15,13 @@ pub struct PoolParams<K: Dim, S: Dim, P: Dim> {
     pub padding: P,
 }
 
-impl<const K: usize> PoolParams<Const<K>, Const<K>, Const<0>> {
-    /// A `K x K` window moved by `K` (no overlap), no padding: PyTorch's `MaxPool2d(K)`.
-    pub fn new() -> Self {
+impl<K: Dim> PoolParams<K, K, Const<0>> {
+    /// A `kernel x kernel` window moved by `kernel` (no overlap), no padding, like PyTorch's
+    /// `MaxPool2d(K)`: `PoolParams::kernel(Const::<2>)`.
+    pub fn kernel(kernel: K) -> Self {
         Self {
-            kernel: Const,
-            stride: Const,
+            kernel,
+            stride: kernel,
             padding: Const,
         }
     }

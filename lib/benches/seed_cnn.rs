@@ -1,1 +1,151 @@
-fn main() {}
+//! Benchmark: the seed CIFAR CNN on the CPU at batch 128 — training and inference images/s —
+//! and each conv layer's forward GFLOP/s beside a plain sgemm of the same sizes.
+//!
+//! `cargo bench -p mapping --bench seed_cnn [-- --batch 128 --steps 10 --repeats 3]`
+//! Prints one JSON line (medians of `--repeats` timings). `scripts/bench_seed_cnn.sh` runs it
+//! beside PyTorch (`shared/bench/torch_seed_cnn.py`) and prints the ratio.
+
+use std::time::Instant;
+
+use dfdx::data::OneHotEncode;
+use dfdx::optim::{Momentum, Sgd, SgdConfig};
+use dfdx::prelude::*;
+use mapping::models::SeedCifarCnn;
+use mapping::ops::{conv2d_with_bias, Conv2dParams};
+use rayon::prelude::*;
+
+// Large activations are allocated and freed every step; glibc returns them to the OS and pays
+// a page fault per 4 KiB when they come back. mimalloc keeps them (see README, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.parse().expect("a number"))
+        .unwrap_or(default)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// Seconds per call of `f`, median over `repeats` runs of `steps` calls.
+fn time_per_call(repeats: usize, steps: usize, mut f: impl FnMut()) -> f64 {
+    median(
+        (0..repeats)
+            .map(|_| {
+                let start = Instant::now();
+                for _ in 0..steps {
+                    f();
+                }
+                start.elapsed().as_secs_f64() / steps as f64
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    let batch = arg("--batch", 128);
+    let steps = arg("--steps", 10);
+    let repeats = arg("--repeats", 3);
+    assert_eq!(
+        batch, 128,
+        "the network's batch is a compile-time dim: this bench is built for 128"
+    );
+    const B: usize = 128;
+    let dev = Cpu::seed_from_u64(0);
+    let mut model = dev.build_module::<SeedCifarCnn, f32>();
+    let mut opt = Sgd::new(
+        &model,
+        SgdConfig {
+            lr: 1e-3,
+            momentum: Some(Momentum::Classic(0.9)),
+            weight_decay: None,
+        },
+    );
+    let x: Tensor<Rank4<B, 3, 32, 32>, f32, _> = dev.sample_normal();
+    let labels: [usize; B] = std::array::from_fn(|i| i % 10);
+    let y: Tensor<Rank2<B, 10>, f32, _> = dev.one_hot_encode(Const::<10>, labels);
+    let mut grads = model.alloc_grads();
+    let mut train_step = || {
+        let loss =
+            cross_entropy_with_logits_loss(model.forward_mut(x.trace(grads.clone())), y.clone());
+        grads = loss.backward();
+        opt.update(&mut model, &grads).unwrap();
+        model.zero_grads(&mut grads);
+    };
+    for _ in 0..3 {
+        train_step();
+    }
+    let train_s = time_per_call(repeats, steps, &mut train_step);
+    let model = dev.build_module::<SeedCifarCnn, f32>();
+    let infer_s = time_per_call(repeats, steps, || {
+        let _ = model.forward(x.clone());
+    });
+
+    // Each conv layer alone, forward only, against gemm on the same (O x CKK) * (CKK x OHW) per image.
+    let mut layers = Vec::new();
+    for (c, o, hw) in [(3usize, 32usize, 32usize), (32, 64, 16), (64, 64, 8)] {
+        let xi: Tensor<(usize, usize, usize, usize), f32, _> =
+            dev.sample_normal_like(&(batch, c, hw, hw));
+        let w: Tensor<(usize, usize, usize, usize), f32, _> = dev.sample_normal_like(&(o, c, 3, 3));
+        let b: Tensor<(usize,), f32, _> = dev.sample_normal_like(&(o,));
+        let params = Conv2dParams {
+            stride: 1usize,
+            padding: 1usize,
+            dilation: 1usize,
+            groups: 1usize,
+        };
+        let flops = 2.0 * (batch * o * hw * hw * c * 9) as f64;
+        let conv_s = time_per_call(repeats, steps, || {
+            let _ = conv2d_with_bias(xi.clone(), w.clone(), b.clone(), params);
+        });
+        let (m, n, k) = (o, hw * hw, c * 9);
+        let lhs = vec![0.5f32; m * k];
+        let rhs = vec![0.25f32; k * n * batch];
+        let mut dst = vec![0f32; m * n * batch];
+        let gemm_s = time_per_call(repeats, steps, || {
+            dst.par_chunks_mut(m * n)
+                .zip(rhs.par_chunks(k * n))
+                .for_each(|(d, r)| unsafe {
+                    gemm::gemm(
+                        m,
+                        n,
+                        k,
+                        d.as_mut_ptr(),
+                        1,
+                        n as isize,
+                        false,
+                        lhs.as_ptr(),
+                        1,
+                        k as isize,
+                        r.as_ptr(),
+                        1,
+                        n as isize,
+                        0.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
+                    );
+                });
+        });
+        layers.push(format!(
+            r#"{{"layer":"{c}->{o} {hw}x{hw}","conv_gflops":{:.1},"sgemm_gflops":{:.1}}}"#,
+            flops / conv_s / 1e9,
+            flops / gemm_s / 1e9
+        ));
+    }
+    println!(
+        r#"{{"impl":"mapping","threads":{},"batch":{batch},"train_img_per_s":{:.1},"infer_img_per_s":{:.1},"conv_layers":[{}]}}"#,
+        rayon::current_num_threads(),
+        batch as f64 / train_s,
+        batch as f64 / infer_s,
+        layers.join(",")
+    );
+}

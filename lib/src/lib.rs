@@ -15,6 +15,10 @@
 //! ```
 //!
 
+// Output types spell out the shape arithmetic (`<H as ConvOutDim<..>>::Output`): that is the
+// point of the crate, not accidental complexity.
+#![allow(clippy::type_complexity)]
+
 pub mod error;
 pub mod models;
 pub mod nn;

@@ -2,7 +2,7 @@
 //! against their own forward passes, independently of PyTorch.
 
 use dfdx::prelude::*;
-use mapping::ops::{try_avg_pool2d, try_conv2d, try_max_pool2d, Conv2dParams, PoolParams};
+use mapping::ops::{relu, try_avg_pool2d, try_conv2d, try_max_pool2d, Conv2dParams, PoolParams};
 
 type Image = Tensor<(usize, usize, usize, usize), f64, Cpu>;
 
@@ -131,4 +131,28 @@ fn pooling_gradients_equal_finite_differences() {
             assert_gradients_agree(&what, &grads.get(&x).as_vec(), &numeric);
         }
     }
+}
+
+#[test]
+fn relu_gradient_equals_finite_differences_and_keeps_nan() {
+    let dev = Cpu::seed_from_u64(8);
+    // Values away from 0, where the derivative jumps, so the finite difference is exact.
+    let x: Image = random(&dev, (2, 3, 4, 5)) + 0.01;
+    let upstream: Image = random(&dev, (2, 3, 4, 5));
+    let grads = (relu(x.leaky_trace()) * upstream.clone())
+        .sum::<Rank0, _>()
+        .backward();
+    let numeric = numeric_gradient(&x.as_vec(), |v| {
+        (relu(dev.tensor_from_vec(v.to_vec(), *x.shape())) * upstream.clone())
+            .sum::<Rank0, _>()
+            .array()
+    });
+    assert_gradients_agree("relu", &grads.get(&x).as_vec(), &numeric);
+    // Same values as dfdx's own relu, and NaN stays NaN (as in PyTorch).
+    assert_eq!(relu(x.clone()).as_vec(), x.clone().relu().as_vec());
+    let with_nan: Tensor<Rank1<3>, f64, Cpu> = dev.tensor([-1.0, f64::NAN, 2.0]);
+    let out = relu(with_nan).as_vec();
+    assert_eq!(out[0], 0.0);
+    assert!(out[1].is_nan());
+    assert_eq!(out[2], 2.0);
 }

@@ -172,3 +172,20 @@ fn runtime_dims_get_clear_errors_instead_of_panics() {
     .to_string();
     assert!(err.contains("stride 0"), "{err}");
 }
+
+#[test]
+fn max_pool_propagates_nan_and_keeps_the_first_maximum() {
+    let dev = Cpu::default();
+    let x: Tensor<Rank4<1, 1, 2, 4>, f32, Cpu> =
+        dev.tensor([[[[1., f32::NAN, 3., 3.], [0., 2., 3., 1.]]]]);
+    let out = max_pool2d(x.leaky_trace(), PoolParams::kernel(Const::<2>));
+    let values = out.as_vec();
+    assert!(
+        values[0].is_nan(),
+        "a NaN in the window wins, as in PyTorch"
+    );
+    assert_eq!(values[1], 3.0);
+    let grads = out.sum::<Rank0, _>().backward();
+    // Ties go to the first maximum in row-major order (PyTorch's choice).
+    assert_eq!(grads.get(&x).as_vec(), [0., 1., 1., 0., 0., 0., 0., 0.]);
+}

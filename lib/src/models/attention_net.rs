@@ -1,6 +1,6 @@
-use dfdx::nn::builders::{LayerNorm1D, Linear, MultiHeadAttention, ReLU, Residual};
+use dfdx::nn::builders::{LayerNorm1D, Linear, MultiHeadAttention, Residual};
 
-use crate::nn::builders::{Conv2d, PatchTokens, Sequential, TokenMean};
+use crate::nn::builders::{Conv2d, PatchTokens, ReLU, Sequential, TokenMean};
 
 /// Attention over image patches (seed article 002, §2.1.3), for `(B, 3, 32, 32)` images.
 ///

@@ -1,6 +1,6 @@
-use dfdx::nn::builders::{Linear, ReLU, Sigmoid};
+use dfdx::nn::builders::{Linear, Sigmoid};
 
-use crate::nn::builders::{Conv2d, Flatten, MaxPool2d, Sequential};
+use crate::nn::builders::{Conv2d, Flatten, MaxPool2d, ReLU, Sequential};
 
 /// The binary classifier of seed article 000 (§4, Keras), for `(B, 3, 64, 64)` images.
 ///

@@ -1,6 +1,6 @@
-use dfdx::nn::builders::{Linear, ReLU};
+use dfdx::nn::builders::Linear;
 
-use crate::nn::builders::{Flatten, Sequential};
+use crate::nn::builders::{Flatten, ReLU, Sequential};
 
 /// The MNIST multilayer perceptron of seed article 004 (§4, PyTorch): 784 → 500 → 10.
 ///

@@ -1,6 +1,6 @@
-use dfdx::nn::builders::{GeneralizedResidual, Linear, ReLU, Residual};
+use dfdx::nn::builders::{GeneralizedResidual, Linear, Residual};
 
-use crate::nn::builders::{BatchNorm2d, Conv2d, GlobalAvgPool, Sequential};
+use crate::nn::builders::{BatchNorm2d, Conv2d, GlobalAvgPool, ReLU, Sequential};
 
 /// A residual block that keeps `C` channels: `relu(x + bn(conv(relu(bn(conv(x))))))`
 /// (the skip connection of seed article 002, §2.1.2; He et al.'s basic block).

@@ -1,6 +1,6 @@
-use dfdx::nn::builders::{Linear, ReLU};
+use dfdx::nn::builders::Linear;
 
-use crate::nn::builders::{Conv2d, Flatten, MaxPool2d, Sequential};
+use crate::nn::builders::{Conv2d, Flatten, MaxPool2d, ReLU, Sequential};
 
 /// The TensorFlow CIFAR-10 CNN of seed article 003 (§5), for `(B, 3, 32, 32)` images.
 ///

@@ -1,6 +1,6 @@
-use dfdx::nn::builders::{Linear, ReLU};
+use dfdx::nn::builders::Linear;
 
-use crate::nn::builders::{Conv2d, Flatten, MaxPool2d, Sequential};
+use crate::nn::builders::{Conv2d, Flatten, MaxPool2d, ReLU, Sequential};
 
 /// The 224x224 TensorFlow CNN of seed article 002 (§4.1), for `(B, 3, 224, 224)` images.
 ///

@@ -9,12 +9,14 @@ mod conv2d;
 mod flatten;
 mod global_avg_pool;
 mod pool2d;
+mod relu;
 mod sequential;
 mod tokens;
 
 pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool;
 pub use pool2d::{AvgPool2d, MaxPool2d};
+pub use relu::ReLU;
 pub use sequential::Sequential;
 pub use tokens::{PatchTokens, TokenMean};
 
@@ -23,7 +25,7 @@ pub mod modules {
     pub use super::batch_norm2d::BatchNorm2d;
     pub use super::conv2d::{Conv2d, GroupIn};
     pub use super::{
-        AvgPool2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, Sequential, TokenMean,
+        AvgPool2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU, Sequential, TokenMean,
     };
 }
 
@@ -32,6 +34,6 @@ pub mod builders {
     pub use super::batch_norm2d::builder::BatchNorm2d;
     pub use super::conv2d::builder::Conv2d;
     pub use super::{
-        AvgPool2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, Sequential, TokenMean,
+        AvgPool2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU, Sequential, TokenMean,
     };
 }

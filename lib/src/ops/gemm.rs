@@ -41,6 +41,7 @@ impl<'a, E> MatRef<'a, E> {
 /// `dst (m x n, row-major) = [dst +] a (m x k) * b (k x n)`.
 ///
 /// `accumulate` keeps what `dst` holds and adds the product to it (bias rows, gradient sums).
+#[allow(clippy::too_many_arguments)] // the BLAS shape: m, n, k, three operands, two flags
 pub(crate) fn matmul<E: CpuFloat>(
     m: usize,
     n: usize,

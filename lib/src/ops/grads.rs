@@ -11,10 +11,10 @@ use dfdx::tensor::{Gradients, Storage};
 ///
 /// `fetch(grads, i)` returns a pointer to the `i`-th tensor's buffer, allocating it if needed
 /// (`get_or_alloc_mut`). Panics if two of the tensors are the same tensor: that is a bug of the op.
-pub(crate) fn many_mut<'g, E: Dtype, D: Storage<E>, const N: usize>(
-    grads: &'g mut Gradients<E, D>,
+pub(crate) fn many_mut<E: Dtype, D: Storage<E>, const N: usize>(
+    grads: &mut Gradients<E, D>,
     mut fetch: impl FnMut(&mut Gradients<E, D>, usize) -> Result<*mut D::Vec, D::Err>,
-) -> Result<[&'g mut D::Vec; N], D::Err> {
+) -> Result<[&mut D::Vec; N], D::Err> {
     // First pass: allocate every buffer. Inserting into the map may move earlier entries, so
     // pointers are only taken in the second pass, when no insertion happens any more.
     for i in 0..N {

@@ -16,6 +16,7 @@ pub mod conv2d;
 pub mod flatten;
 pub mod global_avg_pool;
 pub mod max_pool2d;
+pub mod relu;
 
 pub use avg_pool2d::AvgPool2dKernel;
 pub use avg_pool2d::{avg_pool2d, try_avg_pool2d};
@@ -24,4 +25,5 @@ pub use cpu_float::CpuFloat;
 pub use flatten::{flatten, flatten_unbatched};
 pub use global_avg_pool::global_avg_pool;
 pub use max_pool2d::{max_pool2d, try_max_pool2d, MaxPool2dKernel};
+pub use relu::{relu, try_relu, ReluKernel};
 pub use window::{PoolParams, Window2d};

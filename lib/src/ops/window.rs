@@ -137,6 +137,38 @@ impl Window2d {
     }
 }
 
+/// Checks a pooling window against an image of `in_h x in_w`, as PyTorch does: the padding may
+/// be at most half the kernel, so every window holds at least one real pixel.
+pub(crate) fn pool_window(
+    op: &'static str,
+    (in_h, in_w): (usize, usize),
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+) -> Result<Window2d> {
+    if padding * 2 > kernel {
+        return Err(Error::shape(
+            op,
+            format!("padding {padding} must be at most half the kernel size {kernel}"),
+        ));
+    }
+    Window2d::new(op, (in_h, in_w), (kernel, kernel), stride, padding, 1)
+}
+
+impl Window2d {
+    /// For a window with dilation 1: the input index of the window's first tap at output
+    /// position `out` (may be negative, in the padding), and the taps `lo..hi` that fall inside
+    /// an input of `extent` — so kernels loop without a bounds test per tap.
+    #[inline]
+    pub fn taps(&self, out: usize, kernel: usize, extent: usize) -> (isize, usize, usize) {
+        debug_assert_eq!(self.dilation, 1);
+        let start = (out * self.stride) as isize - self.padding as isize;
+        let lo = (-start).max(0) as usize;
+        let hi = (extent as isize - start).clamp(0, kernel as isize) as usize;
+        (start, lo.min(hi), hi)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,22 +204,4 @@ mod tests {
             "{err}"
         );
     }
-}
-
-/// Checks a pooling window against an image of `in_h x in_w`, as PyTorch does: the padding may
-/// be at most half the kernel, so every window holds at least one real pixel.
-pub(crate) fn pool_window(
-    op: &'static str,
-    (in_h, in_w): (usize, usize),
-    kernel: usize,
-    stride: usize,
-    padding: usize,
-) -> Result<Window2d> {
-    if padding * 2 > kernel {
-        return Err(Error::shape(
-            op,
-            format!("padding {padding} must be at most half the kernel size {kernel}"),
-        ));
-    }
-    Window2d::new(op, (in_h, in_w), (kernel, kernel), stride, padding, 1)
 }

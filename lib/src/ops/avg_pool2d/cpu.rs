@@ -59,26 +59,27 @@ pub(crate) fn forward<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E]) {
     if in_plane == 0 || out_plane == 0 {
         return;
     }
+    let columns: Vec<_> = (0..win.out_w)
+        .map(|ow| win.taps(ow, win.kernel_w, win.in_w))
+        .collect();
     x.par_chunks(in_plane)
         .zip(out.par_chunks_mut(out_plane))
         .for_each(|(src, dst)| {
             for oh in 0..win.out_h {
+                let (row0, ki_lo, ki_hi) = win.taps(oh, win.kernel_h, win.in_h);
                 let rows = divisor(win, oh, win.kernel_h, win.in_h);
-                for ow in 0..win.out_w {
-                    let count = rows * divisor(win, ow, win.kernel_w, win.in_w);
+                for (ow, &(col0, kj_lo, kj_hi)) in columns.iter().enumerate() {
+                    let count =
+                        E::from_usize(rows * divisor(win, ow, win.kernel_w, win.in_w)).unwrap();
                     let mut sum = E::zero();
-                    for ki in 0..win.kernel_h {
-                        let Some(ih) = win.source(oh, ki, win.in_h) else {
-                            continue;
-                        };
-                        for kj in 0..win.kernel_w {
-                            let Some(iw) = win.source(ow, kj, win.in_w) else {
-                                continue;
-                            };
-                            sum += src[ih * win.in_w + iw];
-                        }
+                    for ki in ki_lo..ki_hi {
+                        let row = (row0 + ki as isize) as usize * win.in_w;
+                        let first = row + (col0 + kj_lo as isize) as usize;
+                        sum += src[first..first + (kj_hi - kj_lo)]
+                            .iter()
+                            .fold(E::zero(), |acc, &v| acc + v);
                     }
-                    dst[oh * win.out_w + ow] = sum / E::from_usize(count).unwrap();
+                    dst[oh * win.out_w + ow] = sum / count;
                 }
             }
         });
@@ -89,24 +90,25 @@ pub(crate) fn backward<E: CpuFloat>(win: &Window2d, grad_out: &[E], grad_x: &mut
     if in_plane == 0 || out_plane == 0 {
         return;
     }
+    let columns: Vec<_> = (0..win.out_w)
+        .map(|ow| win.taps(ow, win.kernel_w, win.in_w))
+        .collect();
     grad_x
         .par_chunks_mut(in_plane)
         .zip(grad_out.par_chunks(out_plane))
         .for_each(|(gx, go)| {
             for oh in 0..win.out_h {
+                let (row0, ki_lo, ki_hi) = win.taps(oh, win.kernel_h, win.in_h);
                 let rows = divisor(win, oh, win.kernel_h, win.in_h);
-                for ow in 0..win.out_w {
-                    let count = rows * divisor(win, ow, win.kernel_w, win.in_w);
-                    let share = go[oh * win.out_w + ow] / E::from_usize(count).unwrap();
-                    for ki in 0..win.kernel_h {
-                        let Some(ih) = win.source(oh, ki, win.in_h) else {
-                            continue;
-                        };
-                        for kj in 0..win.kernel_w {
-                            let Some(iw) = win.source(ow, kj, win.in_w) else {
-                                continue;
-                            };
-                            gx[ih * win.in_w + iw] += share;
+                for (ow, &(col0, kj_lo, kj_hi)) in columns.iter().enumerate() {
+                    let count =
+                        E::from_usize(rows * divisor(win, ow, win.kernel_w, win.in_w)).unwrap();
+                    let share = go[oh * win.out_w + ow] / count;
+                    for ki in ki_lo..ki_hi {
+                        let row = (row0 + ki as isize) as usize * win.in_w;
+                        let first = row + (col0 + kj_lo as isize) as usize;
+                        for g in &mut gx[first..first + (kj_hi - kj_lo)] {
+                            *g += share;
                         }
                     }
                 }

@@ -183,7 +183,6 @@ pub type Conv2dOutput<B, O, H, W, KH, KW, S, P, L, E, D, T> = Tensor<
 
 /// Checks the shapes (outer `Result`) and runs the device (inner `Result`), so that layers can
 /// report device errors as dfdx's `D::Err`.
-#[allow(clippy::type_complexity)]
 pub(crate) fn conv2d_checked<B, C, H, W, O, Cg, KH, KW, S, P, L, G, E, D, T, R>(
     x: Tensor<(B, C, H, W), E, D, T>,
     weight: Tensor<(O, Cg, KH, KW), E, D, R>,
@@ -259,7 +258,6 @@ where
 /// Convolution with an optional bias; errors name what does not fit.
 ///
 /// The bias shares the weight's tape type: both are parameters of one layer.
-#[allow(clippy::type_complexity)]
 pub fn try_conv2d<B, C, H, W, O, Cg, KH, KW, S, P, L, G, E, D, T, R>(
     x: Tensor<(B, C, H, W), E, D, T>,
     weight: Tensor<(O, Cg, KH, KW), E, D, R>,
@@ -288,7 +286,6 @@ where
 }
 
 /// Convolution without bias. Panics with the error's message where [`try_conv2d`] would fail.
-#[allow(clippy::type_complexity)]
 pub fn conv2d<B, C, H, W, O, Cg, KH, KW, S, P, L, G, E, D, T, R>(
     x: Tensor<(B, C, H, W), E, D, T>,
     weight: Tensor<(O, Cg, KH, KW), E, D, R>,
@@ -316,7 +313,6 @@ where
 }
 
 /// Convolution plus a per-output-channel bias, fused into one pass.
-#[allow(clippy::type_complexity)]
 pub fn conv2d_with_bias<B, C, H, W, O, Cg, KH, KW, S, P, L, G, E, D, T, R>(
     x: Tensor<(B, C, H, W), E, D, T>,
     weight: Tensor<(O, Cg, KH, KW), E, D, R>,

@@ -40,7 +40,6 @@ pub type Pool2dOutput<B, C, H, W, K, S, P, E, D, T> = Tensor<
 >;
 
 /// The output dims of a pooling window over `(B, C, H, W)`, checked at run time.
-#[allow(clippy::type_complexity)]
 pub(crate) fn pool_output<B: Dim, C: Dim, H, W, K: Dim, S: Dim, P: Dim>(
     op: &'static str,
     (b, c, h, w): (B, C, H, W),

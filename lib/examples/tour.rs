@@ -11,7 +11,10 @@ fn main() {
 
     // A network is a type; every layer's output shape is computed at compile time.
     let mut model = dev.build_module::<models::SeedCifarCnn, f32>();
-    println!("seed CIFAR CNN: {} parameters (PyTorch counts 2,159,114)", model.num_trainable_params());
+    println!(
+        "seed CIFAR CNN: {} parameters (PyTorch counts 2,159,114)",
+        model.num_trainable_params()
+    );
 
     // The output-size formula (W - K + 2P) / S + 1, by hand and by the library.
     let image: Tensor<Rank4<1, 1, 5, 5>, f32, _> = dev.tensor([[[
@@ -21,15 +24,26 @@ fn main() {
         [16., 17., 18., 19., 20.],
         [21., 22., 23., 24., 25.],
     ]]]);
-    let edges: Tensor<Rank4<1, 1, 3, 3>, f32, _> = dev.tensor([[[[1., 0., -1.], [1., 0., -1.], [1., 0., -1.]]]]);
+    let edges: Tensor<Rank4<1, 1, 3, 3>, f32, _> =
+        dev.tensor([[[[1., 0., -1.], [1., 0., -1.], [1., 0., -1.]]]]);
     let out: Tensor<Rank4<1, 1, 3, 3>, f32, _> = conv2d(image, edges, Conv2dParams::new());
-    println!("5x5 ramp * vertical-edge kernel -> (5 - 3 + 0)/1 + 1 = 3: {:?}", out.array()[0][0]);
+    println!(
+        "5x5 ramp * vertical-edge kernel -> (5 - 3 + 0)/1 + 1 = 3: {:?}",
+        out.array()[0][0]
+    );
 
     // A few steps of SGD with momentum on one fixed batch: the loss must fall.
     let x: Tensor<Rank4<32, 3, 32, 32>, f32, _> = dev.sample_normal();
     let labels: [usize; 32] = std::array::from_fn(|i| i % 10);
     let y: Tensor<Rank2<32, 10>, f32, _> = dev.one_hot_encode(Const::<10>, labels);
-    let mut opt = Sgd::new(&model, SgdConfig { lr: 1e-2, momentum: Some(Momentum::Classic(0.9)), weight_decay: None });
+    let mut opt = Sgd::new(
+        &model,
+        SgdConfig {
+            lr: 1e-2,
+            momentum: Some(Momentum::Classic(0.9)),
+            weight_decay: None,
+        },
+    );
     let mut grads = model.alloc_grads();
     let mut first = None;
     let mut last = 0.0;
@@ -41,10 +55,14 @@ fn main() {
             println!("step {step:2} - loss {last:.4}");
         }
         grads = loss.backward();
-        opt.update(&mut model, &grads).expect("every parameter has a gradient");
+        opt.update(&mut model, &grads)
+            .expect("every parameter has a gradient");
         model.zero_grads(&mut grads);
     }
     let first = first.unwrap();
-    assert!(last < first, "training did not lower the loss ({first} -> {last})");
+    assert!(
+        last < first,
+        "training did not lower the loss ({first} -> {last})"
+    );
     println!("loss {first:.4} -> {last:.4}: the mapping is learning");
 }

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== format";  cargo fmt --all -- --check
 echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
+[ -d ../shared/data ] || echo "SKIPPED: real-data tests (../shared/data is absent beside the checkout)"
 echo "== tests";   cargo test --workspace --locked
 echo "== benches and examples build"; cargo build --release --locked -p mapping --benches --examples

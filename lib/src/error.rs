@@ -18,6 +18,10 @@ pub enum Error {
     #[error("{}: {message}", path.display())]
     Safetensors { path: PathBuf, message: String },
 
+    /// A dataset file (or a dataset without files) holds something it must not.
+    #[error("{}: {message}", path.display())]
+    Data { path: PathBuf, message: String },
+
     /// An I/O failure on a named file.
     #[error("{}: {source}", path.display())]
     Io {
@@ -32,6 +36,20 @@ impl Error {
         Error::Shape {
             op,
             message: message.into(),
+        }
+    }
+
+    pub(crate) fn data(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Data {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
         }
     }
 

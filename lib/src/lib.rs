@@ -19,6 +19,7 @@
 // point of the crate, not accidental complexity.
 #![allow(clippy::type_complexity)]
 
+pub mod data;
 pub mod error;
 pub mod models;
 pub mod nn;

@@ -1,0 +1,174 @@
+//! CIFAR-10 and CIFAR-100 in their binary release.
+//!
+//! CIFAR-10: `data_batch_1.bin` ... `data_batch_5.bin` (train) and `test_batch.bin`, records of
+//! 1 label byte + 3072 pixel bytes (the red, green and blue 32x32 planes). CIFAR-100:
+//! `train.bin` / `test.bin`, records of a coarse and a fine label byte + 3072 pixel bytes.
+
+use std::path::{Path, PathBuf};
+
+use super::mnist::Split;
+use super::{Dataset, Image, Sample};
+use crate::error::{Error, Result};
+
+const PIXELS: usize = 3 * 32 * 32;
+
+/// The CIFAR-10 class names, in label order.
+pub const CIFAR10_CLASSES: [&str; 10] = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+];
+
+/// CIFAR images held in memory as bytes (`3 x 32 x 32`), with their labels.
+#[derive(Clone, Debug)]
+pub struct Cifar {
+    pixels: Vec<u8>,
+    labels: Vec<u8>,
+    classes: Vec<String>,
+    source: PathBuf,
+}
+
+/// CIFAR-100's label granularity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cifar100Labels {
+    /// 20 superclasses.
+    Coarse,
+    /// 100 classes.
+    Fine,
+}
+
+impl Cifar {
+    /// CIFAR-10's `split` from `dir` (or `dir/cifar-10-batches-bin`).
+    pub fn cifar10(dir: impl AsRef<Path>, split: Split) -> Result<Self> {
+        let dir = resolve(dir.as_ref(), "cifar-10-batches-bin");
+        let files: Vec<PathBuf> = match split {
+            Split::Train => (1..=5)
+                .map(|i| dir.join(format!("data_batch_{i}.bin")))
+                .collect(),
+            Split::Test => vec![dir.join("test_batch.bin")],
+        };
+        let classes = read_names(&dir.join("batches.meta.txt"), 10)
+            .unwrap_or_else(|| CIFAR10_CLASSES.iter().map(|s| s.to_string()).collect());
+        Self::from_files(&files, 1, 0, classes)
+    }
+
+    /// CIFAR-100's `split` from `dir` (or `dir/cifar-100-binary`).
+    pub fn cifar100(dir: impl AsRef<Path>, split: Split, labels: Cifar100Labels) -> Result<Self> {
+        let dir = resolve(dir.as_ref(), "cifar-100-binary");
+        let file = dir.join(match split {
+            Split::Train => "train.bin",
+            Split::Test => "test.bin",
+        });
+        let (names_file, count, which) = match labels {
+            Cifar100Labels::Coarse => ("coarse_label_names.txt", 20, 0),
+            Cifar100Labels::Fine => ("fine_label_names.txt", 100, 1),
+        };
+        let classes = read_names(&dir.join(names_file), count)
+            .unwrap_or_else(|| (0..count).map(|i| format!("class-{i}")).collect());
+        Self::from_files(&[file], 2, which, classes)
+    }
+
+    /// Records with `label_bytes` label bytes before the pixels; the label used is byte `which`.
+    fn from_files(
+        files: &[PathBuf],
+        label_bytes: usize,
+        which: usize,
+        classes: Vec<String>,
+    ) -> Result<Self> {
+        let record = label_bytes + PIXELS;
+        let (mut pixels, mut labels) = (Vec::new(), Vec::new());
+        for file in files {
+            let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+            if bytes.is_empty() || bytes.len() % record != 0 {
+                return Err(Error::data(
+                    file,
+                    format!("{} bytes is not a whole number of {record}-byte records (truncated or not a CIFAR binary file)", bytes.len()),
+                ));
+            }
+            for (i, r) in bytes.chunks_exact(record).enumerate() {
+                let label = r[which];
+                if label as usize >= classes.len() {
+                    return Err(Error::data(
+                        file,
+                        format!(
+                            "label {label} at offset {} (record {i}) is not one of the {} classes",
+                            i * record + which,
+                            classes.len()
+                        ),
+                    ));
+                }
+                labels.push(label);
+                pixels.extend_from_slice(&r[label_bytes..]);
+            }
+        }
+        Ok(Self {
+            pixels,
+            labels,
+            classes,
+            source: files[0].clone(),
+        })
+    }
+
+    /// The raw bytes of image `index` (`3 x 32 x 32` planes).
+    pub fn pixels(&self, index: usize) -> &[u8] {
+        &self.pixels[index * PIXELS..(index + 1) * PIXELS]
+    }
+}
+
+fn resolve(dir: &Path, inner: &str) -> PathBuf {
+    let nested = dir.join(inner);
+    if nested.is_dir() {
+        nested
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// Class names, one per line, if the file exists and has `count` of them.
+fn read_names(path: &Path, count: usize) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let names: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    (names.len() == count).then_some(names)
+}
+
+impl Dataset for Cifar {
+    fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    fn get(&self, index: usize) -> Result<Sample> {
+        if index >= self.len() {
+            return Err(Error::data(
+                &self.source,
+                format!("index {index} out of range: {} images", self.len()),
+            ));
+        }
+        Ok(Sample {
+            image: Image::from_chw_u8(3, 32, 32, self.pixels(index)),
+            label: self.labels[index] as usize,
+        })
+    }
+
+    fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    fn label(&self, index: usize) -> Result<usize> {
+        self.labels
+            .get(index)
+            .map(|&l| l as usize)
+            .ok_or_else(|| Error::data(&self.source, format!("index {index} out of range")))
+    }
+}

@@ -1,0 +1,212 @@
+//! MNIST and Fashion-MNIST in the IDX format, gzipped or raw.
+//!
+//! IDX: a 4-byte magic number (`0, 0, type, dims`; type `0x08` = unsigned bytes), one
+//! big-endian `u32` per dimension, then the data. Images are `N x 28 x 28`, labels `N`.
+
+use std::path::{Path, PathBuf};
+
+use super::files::{find_file, read_maybe_gz};
+use super::{Dataset, Image, Sample};
+use crate::error::{Error, Result};
+
+/// Which part of a dataset: the training set or the test set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Test,
+}
+
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+const FASHION: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+
+/// Handwritten digits (or Fashion-MNIST's clothes), held in memory as bytes: `1 x H x W`.
+#[derive(Clone, Debug)]
+pub struct Mnist {
+    pixels: Vec<u8>,
+    labels: Vec<u8>,
+    height: usize,
+    width: usize,
+    classes: Vec<String>,
+    source: PathBuf,
+}
+
+/// A parsed IDX header: the dimensions and where the data starts.
+fn idx_header(bytes: &[u8], path: &Path, dims_expected: usize) -> Result<(Vec<usize>, usize)> {
+    if bytes.len() < 4 {
+        return Err(Error::data(
+            path,
+            format!("{} bytes: too short for an IDX header", bytes.len()),
+        ));
+    }
+    if bytes[0] != 0 || bytes[1] != 0 {
+        return Err(Error::data(
+            path,
+            format!(
+                "bad magic number {:02x}{:02x}{:02x}{:02x}: not an IDX file",
+                bytes[0], bytes[1], bytes[2], bytes[3]
+            ),
+        ));
+    }
+    if bytes[2] != 0x08 {
+        return Err(Error::data(
+            path,
+            format!(
+                "IDX element type 0x{:02x} at offset 2, expected 0x08 (unsigned bytes)",
+                bytes[2]
+            ),
+        ));
+    }
+    let dims = bytes[3] as usize;
+    if dims != dims_expected {
+        return Err(Error::data(
+            path,
+            format!("IDX file has {dims} dimension(s) at offset 3, expected {dims_expected}"),
+        ));
+    }
+    let start = 4 + 4 * dims;
+    if bytes.len() < start {
+        return Err(Error::data(
+            path,
+            format!(
+                "truncated IDX header: {} bytes, the header needs {start}",
+                bytes.len()
+            ),
+        ));
+    }
+    let sizes: Vec<usize> = bytes[4..start]
+        .chunks_exact(4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .collect();
+    let expected = sizes.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match expected {
+        Some(n) if bytes.len() - start == n => Ok((sizes, start)),
+        Some(n) => Err(Error::data(
+            path,
+            format!("the header promises {sizes:?} = {n} bytes of data after offset {start}, the file has {}{}", bytes.len() - start, if bytes.len() - start < n { " (truncated)" } else { "" }),
+        )),
+        None => Err(Error::data(path, format!("IDX dimensions {sizes:?} overflow"))),
+    }
+}
+
+impl Mnist {
+    /// The MNIST `split` in `dir` (the four canonical files, `.gz` or not).
+    pub fn open(dir: impl AsRef<Path>, split: Split) -> Result<Self> {
+        Self::open_with_classes(dir.as_ref(), split, &DIGITS)
+    }
+
+    /// Fashion-MNIST, the same format with clothes for classes.
+    pub fn open_fashion(dir: impl AsRef<Path>, split: Split) -> Result<Self> {
+        Self::open_with_classes(dir.as_ref(), split, &FASHION)
+    }
+
+    fn open_with_classes(dir: &Path, split: Split, classes: &[&str]) -> Result<Self> {
+        let prefix = match split {
+            Split::Train => "train",
+            Split::Test => "t10k",
+        };
+        let images = find_file(
+            dir,
+            &[
+                &format!("{prefix}-images-idx3-ubyte"),
+                &format!("{prefix}-images.idx3-ubyte"),
+            ],
+        )?;
+        let labels = find_file(
+            dir,
+            &[
+                &format!("{prefix}-labels-idx1-ubyte"),
+                &format!("{prefix}-labels.idx1-ubyte"),
+            ],
+        )?;
+        Self::from_files(&images, &labels, classes)
+    }
+
+    /// From an images file and a labels file; every label must name one of `classes`.
+    pub fn from_files(images: &Path, labels: &Path, classes: &[&str]) -> Result<Self> {
+        let image_bytes = read_maybe_gz(images)?;
+        let (dims, start) = idx_header(&image_bytes, images, 3)?;
+        let label_bytes = read_maybe_gz(labels)?;
+        let (label_dims, label_start) = idx_header(&label_bytes, labels, 1)?;
+        if label_dims[0] != dims[0] {
+            return Err(Error::data(
+                labels,
+                format!(
+                    "{} labels for {} images in {}",
+                    label_dims[0],
+                    dims[0],
+                    images.display()
+                ),
+            ));
+        }
+        let label_values = label_bytes[label_start..].to_vec();
+        if let Some((i, &bad)) = label_values
+            .iter()
+            .enumerate()
+            .find(|(_, &l)| l as usize >= classes.len())
+        {
+            return Err(Error::data(
+                labels,
+                format!(
+                    "label {bad} at offset {} (sample {i}) is not one of the {} classes",
+                    label_start + i,
+                    classes.len()
+                ),
+            ));
+        }
+        Ok(Self {
+            pixels: image_bytes[start..].to_vec(),
+            labels: label_values,
+            height: dims[1],
+            width: dims[2],
+            classes: classes.iter().map(|s| s.to_string()).collect(),
+            source: images.to_path_buf(),
+        })
+    }
+
+    /// The raw bytes of image `index` (`H x W`), for checksums and displays.
+    pub fn pixels(&self, index: usize) -> &[u8] {
+        let n = self.height * self.width;
+        &self.pixels[index * n..(index + 1) * n]
+    }
+}
+
+impl Dataset for Mnist {
+    fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    fn get(&self, index: usize) -> Result<Sample> {
+        if index >= self.len() {
+            return Err(Error::data(
+                &self.source,
+                format!("index {index} out of range: {} images", self.len()),
+            ));
+        }
+        Ok(Sample {
+            image: Image::from_chw_u8(1, self.height, self.width, self.pixels(index)),
+            label: self.labels[index] as usize,
+        })
+    }
+
+    fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    fn label(&self, index: usize) -> Result<usize> {
+        self.labels
+            .get(index)
+            .map(|&l| l as usize)
+            .ok_or_else(|| Error::data(&self.source, format!("index {index} out of range")))
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use mapping::data::{Dataset, Mnist, Split};
+use mapping::data::{Dataset, ImageFolder, Mnist, Split};
 
 fn shared_data(name: &str) -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -57,5 +57,67 @@ fn mnist_counts_histograms_and_checksums() {
         assert_eq!(firsts, first_labels);
         let first = data.get(0).unwrap().image;
         assert_eq!(first.dims(), (1, 28, 28));
+    }
+}
+
+/// Unpacks `cifar10-jpg.tar.gz` once into the test target folder (about 240 MB, 60,000 files).
+fn cifar_jpeg_folder() -> Option<PathBuf> {
+    let file =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/cifar10-jpg.tar.gz");
+    if !file.is_file() {
+        eprintln!("SKIPPED: {} is absent", file.display());
+        return None;
+    }
+    let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cifar10-jpg");
+    let done = dest.join(".unpacked");
+    if !done.exists() {
+        let _ = std::fs::remove_dir_all(&dest);
+        let gz = flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap());
+        tar::Archive::new(gz).unpack(&dest).unwrap();
+        std::fs::write(&done, "").unwrap();
+    }
+    Some(dest)
+}
+
+#[test]
+fn cifar10_jpeg_folders_have_the_published_counts() {
+    let Some(root) = cifar_jpeg_folder() else {
+        return;
+    };
+    let classes = [
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ];
+    for (split, per_class) in [("train", 5000), ("test", 1000)] {
+        let folder = ImageFolder::open(root.join(split)).unwrap();
+        assert_eq!(folder.classes(), classes);
+        assert_eq!(folder.len(), 10 * per_class);
+        let mut counts = [0usize; 10];
+        for i in 0..folder.len() {
+            counts[folder.label(i).unwrap()] += 1;
+        }
+        assert_eq!(counts, [per_class; 10], "{split}");
+        for i in [0, folder.len() / 2, folder.len() - 1] {
+            let sample = folder.get(i).unwrap();
+            assert_eq!(
+                sample.image.dims(),
+                (3, 32, 32),
+                "{}",
+                folder.path(i).display()
+            );
+            assert!(folder
+                .path(i)
+                .to_str()
+                .unwrap()
+                .contains(&format!("/{}/", classes[sample.label])));
+        }
     }
 }

@@ -1,0 +1,99 @@
+//! `mapping`: the course's command line. Thin: parses arguments, calls the library, prints.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mapping::data::{pack_image_folder, summarize, DatasetSpec, ImageFolder, Split};
+
+#[derive(Parser)]
+#[command(
+    name = "mapping",
+    version,
+    about = "Everything is a mapping: datasets, training and evaluation from the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with datasets.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Counts per split, classes, image size and label histogram of SPEC
+    /// (synthetic, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, cifar100:DIR, folder:DIR, shards:DIR).
+    Inspect { spec: DatasetSpec },
+    /// Pack an image folder (folder:DIR) into shards in OUT, for fast streaming of large sets.
+    Pack {
+        spec: DatasetSpec,
+        #[arg(long)]
+        out: PathBuf,
+        /// Images per shard file.
+        #[arg(long, default_value_t = 10_000)]
+        records_per_shard: usize,
+    },
+}
+
+fn run(cli: Cli) -> mapping::Result<()> {
+    match cli.command {
+        Command::Data(DataCommand::Inspect { spec }) => {
+            for split in [Split::Train, Split::Test] {
+                match spec.open(split) {
+                    Ok(dataset) => print!("{}", summarize(dataset.as_ref(), split)?),
+                    Err(e) if split == Split::Test => println!("Test: none ({e})"),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        }
+        Command::Data(DataCommand::Pack {
+            spec,
+            out,
+            records_per_shard,
+        }) => {
+            let DatasetSpec::Folder(dir) = spec else {
+                return Err(mapping::Error::Data {
+                    path: out,
+                    message: "pack takes an image folder: folder:DIR".into(),
+                });
+            };
+            let splits: Vec<(PathBuf, PathBuf)> = if dir.join("train").is_dir() {
+                ["train", "test"]
+                    .iter()
+                    .filter(|s| dir.join(s).is_dir())
+                    .map(|s| (dir.join(s), out.join(s)))
+                    .collect()
+            } else {
+                vec![(dir.clone(), out.clone())]
+            };
+            for (src, dst) in splits {
+                let report = pack_image_folder(&ImageFolder::open(&src)?, &dst, records_per_shard)?;
+                println!(
+                    "{} -> {}: {} images in {} shard(s), {} bytes",
+                    src.display(),
+                    dst.display(),
+                    report.records,
+                    report.shards,
+                    report.bytes
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

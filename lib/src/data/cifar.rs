@@ -82,31 +82,18 @@ impl Cifar {
         which: usize,
         classes: Vec<String>,
     ) -> Result<Self> {
-        let record = label_bytes + PIXELS;
         let (mut pixels, mut labels) = (Vec::new(), Vec::new());
         for file in files {
             let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
-            if bytes.is_empty() || bytes.len() % record != 0 {
-                return Err(Error::data(
-                    file,
-                    format!("{} bytes is not a whole number of {record}-byte records (truncated or not a CIFAR binary file)", bytes.len()),
-                ));
-            }
-            for (i, r) in bytes.chunks_exact(record).enumerate() {
-                let label = r[which];
-                if label as usize >= classes.len() {
-                    return Err(Error::data(
-                        file,
-                        format!(
-                            "label {label} at offset {} (record {i}) is not one of the {} classes",
-                            i * record + which,
-                            classes.len()
-                        ),
-                    ));
-                }
-                labels.push(label);
-                pixels.extend_from_slice(&r[label_bytes..]);
-            }
+            Self::parse_records(
+                &bytes,
+                file,
+                label_bytes,
+                which,
+                classes.len(),
+                &mut pixels,
+                &mut labels,
+            )?;
         }
         Ok(Self {
             pixels,
@@ -114,6 +101,41 @@ impl Cifar {
             classes,
             source: files[0].clone(),
         })
+    }
+
+    /// Appends the records of one file's `bytes` (errors name `file`): `label_bytes` label
+    /// bytes then 3072 pixel bytes each; the label is byte `which`, below `classes`.
+    pub fn parse_records(
+        bytes: &[u8],
+        file: &Path,
+        label_bytes: usize,
+        which: usize,
+        classes: usize,
+        pixels: &mut Vec<u8>,
+        labels: &mut Vec<u8>,
+    ) -> Result<()> {
+        let record = label_bytes + PIXELS;
+        if which >= label_bytes {
+            return Err(Error::data(
+                file,
+                format!("label byte {which} of a {label_bytes}-byte label"),
+            ));
+        }
+        if bytes.is_empty() || bytes.len() % record != 0 {
+            return Err(Error::data(
+                file,
+                format!("{} bytes is not a whole number of {record}-byte records (truncated or not a CIFAR binary file)", bytes.len()),
+            ));
+        }
+        for (i, r) in bytes.chunks_exact(record).enumerate() {
+            let label = r[which];
+            if label as usize >= classes {
+                return Err(Error::data(file, format!("label {label} at offset {} (record {i}) is not one of the {classes} classes", i * record + which)));
+            }
+            labels.push(label);
+            pixels.extend_from_slice(&r[label_bytes..]);
+        }
+        Ok(())
     }
 
     /// The raw bytes of image `index` (`3 x 32 x 32` planes).

@@ -134,10 +134,21 @@ impl Mnist {
 
     /// From an images file and a labels file; every label must name one of `classes`.
     pub fn from_files(images: &Path, labels: &Path, classes: &[&str]) -> Result<Self> {
-        let image_bytes = read_maybe_gz(images)?;
-        let (dims, start) = idx_header(&image_bytes, images, 3)?;
-        let label_bytes = read_maybe_gz(labels)?;
-        let (label_dims, label_start) = idx_header(&label_bytes, labels, 1)?;
+        Self::from_bytes(
+            (&read_maybe_gz(images)?, images),
+            (&read_maybe_gz(labels)?, labels),
+            classes,
+        )
+    }
+
+    /// From the (decompressed) bytes of the two IDX files, each with the path its errors name.
+    pub fn from_bytes(
+        (image_bytes, images): (&[u8], &Path),
+        (label_bytes, labels): (&[u8], &Path),
+        classes: &[&str],
+    ) -> Result<Self> {
+        let (dims, start) = idx_header(image_bytes, images, 3)?;
+        let (label_dims, label_start) = idx_header(label_bytes, labels, 1)?;
         if label_dims[0] != dims[0] {
             return Err(Error::data(
                 labels,

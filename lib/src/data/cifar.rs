@@ -121,7 +121,7 @@ impl Cifar {
                 format!("label byte {which} of a {label_bytes}-byte label"),
             ));
         }
-        if bytes.is_empty() || bytes.len() % record != 0 {
+        if bytes.is_empty() || !bytes.len().is_multiple_of(record) {
             return Err(Error::data(
                 file,
                 format!("{} bytes is not a whole number of {record}-byte records (truncated or not a CIFAR binary file)", bytes.len()),

@@ -6,8 +6,10 @@
 //! Images travel as `f32` planes (`C x H x W`, values in `[0, 1]` until normalised), the
 //! layout PyTorch's `ToTensor` produces.
 
+mod archive;
 mod cifar;
 mod dataset;
+pub mod download;
 mod files;
 mod folder;
 mod image;
@@ -21,6 +23,7 @@ mod synthetic;
 pub mod transforms;
 
 pub use self::image::Image;
+pub use archive::extract_tar_gz;
 pub use cifar::{Cifar, Cifar100Labels, CIFAR10_CLASSES};
 pub use dataset::{Dataset, Sample, Subset};
 pub use files::read_maybe_gz;

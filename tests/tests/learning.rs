@@ -1,6 +1,6 @@
 //! End to end: the synthetic default, the loader and a zoo CNN learn together — far above
 //! chance (10%) on held-out pictures after two short epochs. (The seed CNN reaches ~90%: see
-//! `cargo run --release -p mapping --example synthetic_accuracy`.)
+//! `cargo run --release -p mapping --example tour`.)
 
 use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;

@@ -6,6 +6,7 @@ use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
 use mapping::data::transforms::{Compose, Normalize};
 use mapping::data::{Loader, LoaderConfig, Synthetic, SyntheticConfig};
+use mapping::metrics::{predictions, ConfusionMatrix};
 use mapping::models::TfCifarCnn;
 
 const B: usize = 32;
@@ -48,25 +49,18 @@ fn a_cnn_learns_the_synthetic_shapes() {
             model.zero_grads(&mut grads);
         }
     }
-    let (mut correct, mut total) = (0, 0);
+    let mut matrix = ConfusionMatrix::new(10);
     for batch in test.epoch(0) {
         let batch = batch.unwrap();
         let logits = model
             .forward(batch.images_tensor::<B, 3, 32, 32, _>(&dev).unwrap())
             .as_vec();
-        for (row, &label) in logits.chunks(10).zip(&batch.labels) {
-            let predicted = row
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .unwrap()
-                .0;
-            correct += usize::from(predicted == label);
-            total += 1;
-        }
+        matrix.merge(
+            &ConfusionMatrix::from_labels(&batch.labels, &predictions(&logits, 10), 10).unwrap(),
+        );
     }
-    let accuracy = correct as f64 / total as f64;
-    assert_eq!(total, 640);
+    let accuracy = matrix.accuracy();
+    assert_eq!(matrix.total(), 640);
     assert!(
         accuracy > 0.5,
         "held-out accuracy {accuracy:.3} after 2 epochs"

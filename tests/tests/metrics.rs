@@ -2,7 +2,8 @@
 //! `scripts/make_metric_fixtures.py`), plus a case small enough to check by hand.
 
 use mapping::metrics::{
-    cross_validate, top_k_accuracy, Average, ClassificationReport, ConfusionMatrix, CrossValidation,
+    cross_validate, predictions, top_k_accuracy, Average, ClassificationReport, ConfusionMatrix,
+    CrossValidation,
 };
 use mapping_tests::fixture_path;
 use serde_json::Value;
@@ -120,6 +121,7 @@ fn a_hand_checked_case() {
     );
     // ties rank the smaller class index first: truth 1 with scores [0.5, 0.5] is not top-1
     assert_eq!(top_k_accuracy(&[0.5, 0.5], &[1], 2, 1).unwrap(), 0.0);
+    assert_eq!(predictions(&[0.1, 0.7, 0.2, 0.5, 0.5, -1.0], 3), [1, 0]);
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::mnist::Split;
-use super::{Dataset, Image, Sample};
+use super::ByteImages;
 use crate::error::{Error, Result};
 
 const PIXELS: usize = 3 * 32 * 32;
@@ -26,14 +26,8 @@ pub const CIFAR10_CLASSES: [&str; 10] = [
     "truck",
 ];
 
-/// CIFAR images held in memory as bytes (`3 x 32 x 32`), with their labels.
-#[derive(Clone, Debug)]
-pub struct Cifar {
-    pixels: Vec<u8>,
-    labels: Vec<u8>,
-    classes: Vec<String>,
-    source: PathBuf,
-}
+/// CIFAR images in memory as bytes (`3 x 32 x 32`), with their labels.
+pub type Cifar = ByteImages;
 
 /// CIFAR-100's label granularity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +38,7 @@ pub enum Cifar100Labels {
     Fine,
 }
 
-impl Cifar {
+impl ByteImages {
     /// CIFAR-10's `split` from `dir` (or `dir/cifar-10-batches-bin`).
     pub fn cifar10(dir: impl AsRef<Path>, split: Split) -> Result<Self> {
         let dir = resolve(dir.as_ref(), "cifar-10-batches-bin");
@@ -56,7 +50,7 @@ impl Cifar {
         };
         let classes = read_names(&dir.join("batches.meta.txt"), 10)
             .unwrap_or_else(|| CIFAR10_CLASSES.iter().map(|s| s.to_string()).collect());
-        Self::from_files(&files, 1, 0, classes)
+        Self::from_record_files(&files, 1, 0, classes)
     }
 
     /// CIFAR-100's `split` from `dir` (or `dir/cifar-100-binary`).
@@ -72,11 +66,11 @@ impl Cifar {
         };
         let classes = read_names(&dir.join(names_file), count)
             .unwrap_or_else(|| (0..count).map(|i| format!("class-{i}")).collect());
-        Self::from_files(&[file], 2, which, classes)
+        Self::from_record_files(&[file], 2, which, classes)
     }
 
     /// Records with `label_bytes` label bytes before the pixels; the label used is byte `which`.
-    fn from_files(
+    fn from_record_files(
         files: &[PathBuf],
         label_bytes: usize,
         which: usize,
@@ -95,12 +89,13 @@ impl Cifar {
                 &mut labels,
             )?;
         }
-        Ok(Self {
+        Ok(Self::new(
             pixels,
             labels,
+            (3, 32, 32),
             classes,
-            source: files[0].clone(),
-        })
+            files[0].clone(),
+        ))
     }
 
     /// Appends the records of one file's `bytes` (errors name `file`): `label_bytes` label
@@ -137,11 +132,6 @@ impl Cifar {
         }
         Ok(())
     }
-
-    /// The raw bytes of image `index` (`3 x 32 x 32` planes).
-    pub fn pixels(&self, index: usize) -> &[u8] {
-        &self.pixels[index * PIXELS..(index + 1) * PIXELS]
-    }
 }
 
 fn resolve(dir: &Path, inner: &str) -> PathBuf {
@@ -163,34 +153,4 @@ fn read_names(path: &Path, count: usize) -> Option<Vec<String>> {
         .map(String::from)
         .collect();
     (names.len() == count).then_some(names)
-}
-
-impl Dataset for Cifar {
-    fn len(&self) -> usize {
-        self.labels.len()
-    }
-
-    fn get(&self, index: usize) -> Result<Sample> {
-        if index >= self.len() {
-            return Err(Error::data(
-                &self.source,
-                format!("index {index} out of range: {} images", self.len()),
-            ));
-        }
-        Ok(Sample {
-            image: Image::from_chw_u8(3, 32, 32, self.pixels(index)),
-            label: self.labels[index] as usize,
-        })
-    }
-
-    fn classes(&self) -> &[String] {
-        &self.classes
-    }
-
-    fn label(&self, index: usize) -> Result<usize> {
-        self.labels
-            .get(index)
-            .map(|&l| l as usize)
-            .ok_or_else(|| Error::data(&self.source, format!("index {index} out of range")))
-    }
 }

@@ -3,10 +3,10 @@
 //! IDX: a 4-byte magic number (`0, 0, type, dims`; type `0x08` = unsigned bytes), one
 //! big-endian `u32` per dimension, then the data. Images are `N x 28 x 28`, labels `N`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::files::{find_file, read_maybe_gz};
-use super::{Dataset, Image, Sample};
+use super::ByteImages;
 use crate::error::{Error, Result};
 
 /// Which part of a dataset: the training set or the test set.
@@ -30,16 +30,8 @@ const FASHION: [&str; 10] = [
     "Ankle boot",
 ];
 
-/// Handwritten digits (or Fashion-MNIST's clothes), held in memory as bytes: `1 x H x W`.
-#[derive(Clone, Debug)]
-pub struct Mnist {
-    pixels: Vec<u8>,
-    labels: Vec<u8>,
-    height: usize,
-    width: usize,
-    classes: Vec<String>,
-    source: PathBuf,
-}
+/// Handwritten digits (or Fashion-MNIST's clothes), in memory as bytes: `1 x H x W` images.
+pub type Mnist = ByteImages;
 
 /// A parsed IDX header: the dimensions and where the data starts.
 fn idx_header(bytes: &[u8], path: &Path, dims_expected: usize) -> Result<(Vec<usize>, usize)> {
@@ -99,7 +91,7 @@ fn idx_header(bytes: &[u8], path: &Path, dims_expected: usize) -> Result<(Vec<us
     }
 }
 
-impl Mnist {
+impl ByteImages {
     /// The MNIST `split` in `dir` (the four canonical files, `.gz` or not).
     pub fn open(dir: impl AsRef<Path>, split: Split) -> Result<Self> {
         Self::open_with_classes(dir.as_ref(), split, &DIGITS)
@@ -175,49 +167,12 @@ impl Mnist {
                 ),
             ));
         }
-        Ok(Self {
-            pixels: image_bytes[start..].to_vec(),
-            labels: label_values,
-            height: dims[1],
-            width: dims[2],
-            classes: classes.iter().map(|s| s.to_string()).collect(),
-            source: images.to_path_buf(),
-        })
-    }
-
-    /// The raw bytes of image `index` (`H x W`), for checksums and displays.
-    pub fn pixels(&self, index: usize) -> &[u8] {
-        let n = self.height * self.width;
-        &self.pixels[index * n..(index + 1) * n]
-    }
-}
-
-impl Dataset for Mnist {
-    fn len(&self) -> usize {
-        self.labels.len()
-    }
-
-    fn get(&self, index: usize) -> Result<Sample> {
-        if index >= self.len() {
-            return Err(Error::data(
-                &self.source,
-                format!("index {index} out of range: {} images", self.len()),
-            ));
-        }
-        Ok(Sample {
-            image: Image::from_chw_u8(1, self.height, self.width, self.pixels(index)),
-            label: self.labels[index] as usize,
-        })
-    }
-
-    fn classes(&self) -> &[String] {
-        &self.classes
-    }
-
-    fn label(&self, index: usize) -> Result<usize> {
-        self.labels
-            .get(index)
-            .map(|&l| l as usize)
-            .ok_or_else(|| Error::data(&self.source, format!("index {index} out of range")))
+        Ok(Self::new(
+            image_bytes[start..].to_vec(),
+            label_values,
+            (1, dims[1], dims[2]),
+            classes.iter().map(|s| s.to_string()).collect(),
+            images.to_path_buf(),
+        ))
     }
 }

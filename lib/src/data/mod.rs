@@ -7,6 +7,7 @@
 //! layout PyTorch's `ToTensor` produces.
 
 mod archive;
+mod byte_images;
 mod cifar;
 mod dataset;
 pub mod download;
@@ -24,6 +25,7 @@ pub mod transforms;
 
 pub use self::image::Image;
 pub use archive::extract_tar_gz;
+pub use byte_images::ByteImages;
 pub use cifar::{Cifar, Cifar100Labels, CIFAR10_CLASSES};
 pub use dataset::{Dataset, Sample, Subset};
 pub use files::read_maybe_gz;

@@ -10,4 +10,4 @@ mod top_k;
 pub use confusion::{Average, ConfusionMatrix};
 pub use cross_validation::{cross_validate, CrossValidation};
 pub use report::{ClassMetrics, ClassificationReport};
-pub use top_k::top_k_accuracy;
+pub use top_k::{predictions, top_k_accuracy};

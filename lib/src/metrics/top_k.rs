@@ -38,3 +38,27 @@ pub fn top_k_accuracy(scores: &[f32], truth: &[usize], classes: usize, k: usize)
         hits as f64 / truth.len() as f64
     })
 }
+
+/// The predicted class of each row of `scores` (`classes` scores per row): the index of the
+/// largest score, the first one on ties.
+pub fn predictions(scores: &[f32], classes: usize) -> Vec<usize> {
+    assert!(
+        classes > 0 && scores.len().is_multiple_of(classes),
+        "scores are rows of {classes} classes"
+    );
+    scores
+        .chunks(classes)
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .fold((0, f32::NEG_INFINITY), |best, (c, &s)| {
+                    if s > best.1 {
+                        (c, s)
+                    } else {
+                        best
+                    }
+                })
+                .0
+        })
+        .collect()
+}

@@ -121,3 +121,49 @@ fn cifar10_jpeg_folders_have_the_published_counts() {
         }
     }
 }
+
+/// Per-channel pixel sums of three images as PIL decodes them (computed with
+/// `numpy.asarray(Image.open(p).convert("RGB")).sum(axis=(0, 1))`). JPEG decoders differ by
+/// a level here and there (IDCT and upsampling are not bit-exact), so the sums must agree to
+/// within one level per pixel on average, not exactly (seen here: up to 0.5 levels, from chroma
+/// upsampling).
+#[test]
+fn cifar10_jpeg_pixels_decode_like_pil() {
+    let Some(root) = cifar_jpeg_folder() else {
+        return;
+    };
+    for (file, pil_sums) in [
+        ("train/airplane/0000.jpg", [151_732i64, 152_266, 152_422]),
+        ("train/truck/4999.jpg", [84_567, 112_171, 125_367]),
+        ("test/cat/0500.jpg", [107_237, 85_450, 91_615]),
+    ] {
+        let bytes = std::fs::read(root.join(file)).unwrap();
+        let image = image::load_from_memory(&bytes).unwrap().to_rgb8();
+        // through the library's reader, which scales to [0, 1]
+        let class_dir = root
+            .join(file)
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let folder = ImageFolder::open(&class_dir).unwrap();
+        let index = (0..folder.len())
+            .find(|&i| folder.path(i).ends_with(file))
+            .unwrap();
+        let ours = folder.get(index).unwrap().image;
+        for (c, &pil) in pil_sums.iter().enumerate() {
+            let sum: i64 = ours
+                .plane(c)
+                .iter()
+                .map(|&v| (v * 255.0).round() as i64)
+                .sum();
+            let raw: i64 = image.pixels().map(|p| i64::from(p[c])).sum();
+            assert_eq!(sum, raw, "{file}: the reader keeps the decoded bytes");
+            assert!(
+                (sum - pil).abs() <= 32 * 32,
+                "{file} channel {c}: sum {sum}, PIL {pil}"
+            );
+        }
+    }
+}

@@ -27,5 +27,6 @@ pub mod nn;
 pub mod ops;
 pub mod prelude;
 pub mod shape;
+pub mod train;
 
 pub use error::{Error, Result};

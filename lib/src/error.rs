@@ -14,10 +14,6 @@ pub enum Error {
     #[error("device error: {0}")]
     Device(String),
 
-    /// A safetensors file could not be read or written.
-    #[error("{}: {message}", path.display())]
-    Safetensors { path: PathBuf, message: String },
-
     /// A dataset file (or a dataset without files) holds something it must not.
     #[error("{}: {message}", path.display())]
     Data { path: PathBuf, message: String },

@@ -2,9 +2,10 @@
 //! window row fall inside the image rather than in the zero padding.
 
 use dfdx::shapes::{Const, Dim};
+use dfdx::tensor::Tensor;
 
 use crate::error::{Error, Result};
-use crate::shape::conv_output_size;
+use crate::shape::{conv_output_size, ConvOutDim};
 
 /// Kernel, stride and padding of a pooling window, as dfdx dims: `Const` for compile-time
 /// output shapes, `usize` for run-time ones.
@@ -166,6 +167,48 @@ impl Window2d {
         let lo = (-start).max(0) as usize;
         let hi = (extent as isize - start).clamp(0, kernel as isize) as usize;
         (start, lo.min(hi), hi)
+    }
+}
+
+/// The output of pooling `(B, C, H, W)` with window `K`, stride `S`, padding `P`.
+pub type Pool2dOutput<B, C, H, W, K, S, P, E, D, T> = Tensor<
+    (
+        B,
+        C,
+        <H as ConvOutDim<K, S, P, Const<1>>>::Output,
+        <W as ConvOutDim<K, S, P, Const<1>>>::Output,
+    ),
+    E,
+    D,
+    T,
+>;
+
+/// The output dims of a pooling window over `(B, C, H, W)`, checked at run time.
+pub(crate) fn pool_output<B: Dim, C: Dim, H, W, K: Dim, S: Dim, P: Dim>(
+    op: &'static str,
+    (b, c, h, w): (B, C, H, W),
+    params: &PoolParams<K, S, P>,
+) -> Result<(Window2d, (B, C, H::Output, W::Output))>
+where
+    H: ConvOutDim<K, S, P, Const<1>>,
+    W: ConvOutDim<K, S, P, Const<1>>,
+{
+    let window = pool_window(
+        op,
+        (h.size(), w.size()),
+        params.kernel.size(),
+        params.stride.size(),
+        params.padding.size(),
+    )?;
+    match (
+        H::Output::from_size(window.out_h),
+        W::Output::from_size(window.out_w),
+    ) {
+        (Some(oh), Some(ow)) => Ok((window, (b, c, oh, ow))),
+        _ => Err(Error::shape(
+            op,
+            "compile-time output size disagrees with the formula",
+        )),
     }
 }
 

@@ -9,8 +9,7 @@ use dfdx::tensor::{SplitTape, Tape, Tensor};
 use dfdx::tensor_ops::Device;
 
 use crate::error::{Error, Result};
-use crate::ops::max_pool2d::{pool_output, Pool2dOutput};
-use crate::ops::window::{PoolParams, Window2d};
+use crate::ops::window::{pool_output, Pool2dOutput, PoolParams, Window2d};
 use crate::shape::ConvOutDim;
 
 /// A device that can run [`avg_pool2d`].

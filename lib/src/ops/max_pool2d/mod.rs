@@ -10,7 +10,7 @@ use dfdx::tensor::{SplitTape, Tape, Tensor};
 use dfdx::tensor_ops::Device;
 
 use crate::error::{Error, Result};
-use crate::ops::window::{pool_window, PoolParams, Window2d};
+use crate::ops::window::{pool_output, Pool2dOutput, PoolParams, Window2d};
 use crate::shape::ConvOutDim;
 
 /// A device that can run [`max_pool2d`].
@@ -24,48 +24,6 @@ pub trait MaxPool2dKernel<E: Dtype>: Device<E> {
         out_shape: Os,
         tape: T,
     ) -> Result<Tensor<Os, E, Self, T>, Self::Err>;
-}
-
-/// The output of pooling `(B, C, H, W)` with window `K`, stride `S`, padding `P`.
-pub type Pool2dOutput<B, C, H, W, K, S, P, E, D, T> = Tensor<
-    (
-        B,
-        C,
-        <H as ConvOutDim<K, S, P, Const<1>>>::Output,
-        <W as ConvOutDim<K, S, P, Const<1>>>::Output,
-    ),
-    E,
-    D,
-    T,
->;
-
-/// The output dims of a pooling window over `(B, C, H, W)`, checked at run time.
-pub(crate) fn pool_output<B: Dim, C: Dim, H, W, K: Dim, S: Dim, P: Dim>(
-    op: &'static str,
-    (b, c, h, w): (B, C, H, W),
-    params: &PoolParams<K, S, P>,
-) -> Result<(Window2d, (B, C, H::Output, W::Output))>
-where
-    H: ConvOutDim<K, S, P, Const<1>>,
-    W: ConvOutDim<K, S, P, Const<1>>,
-{
-    let window = pool_window(
-        op,
-        (h.size(), w.size()),
-        params.kernel.size(),
-        params.stride.size(),
-        params.padding.size(),
-    )?;
-    match (
-        H::Output::from_size(window.out_h),
-        W::Output::from_size(window.out_w),
-    ) {
-        (Some(oh), Some(ow)) => Ok((window, (b, c, oh, ow))),
-        _ => Err(Error::shape(
-            op,
-            "compile-time output size disagrees with the formula",
-        )),
-    }
 }
 
 /// Checks the shapes (outer `Result`) and runs the device (inner `Result`).

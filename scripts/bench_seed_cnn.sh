@@ -11,7 +11,7 @@ if ! .venv-peer/bin/python -c "import torch" 2>/dev/null; then
   python3 -m venv .venv-peer
   .venv-peer/bin/pip install --quiet torch
 fi
-cargo build --release -p mapping --bench seed_cnn >/dev/null 2>&1 || cargo bench -p mapping --bench seed_cnn --no-run
+cargo bench -q -p mapping --bench seed_cnn --no-run
 ours=$(RAYON_NUM_THREADS=$threads cargo bench -q -p mapping --bench seed_cnn -- --batch 128 --steps 10 --repeats 3 | tail -n 1)
 theirs=$(.venv-peer/bin/python "$peer" --batch 128 --steps 10 --repeats 3 --threads "$threads" | tail -n 1)
 echo "mapping: $ours"

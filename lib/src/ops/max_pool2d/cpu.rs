@@ -99,9 +99,6 @@ pub(crate) fn forward<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E], argma
     if in_plane == 0 || out_plane == 0 {
         return;
     }
-    if win.padding == 0 {
-        return forward_unpadded(win, x, out, argmax);
-    }
     // The valid taps of every output column, computed once rather than per pixel.
     let columns: Vec<_> = (0..win.out_w)
         .map(|ow| win.taps(ow, win.kernel_w, win.in_w))
@@ -124,36 +121,6 @@ pub(crate) fn forward<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E], argma
                     let (best, best_at) = window.finish();
                     dst[oh * win.out_w + ow] = best;
                     arg[oh * win.out_w + ow] = best_at as u32;
-                }
-            }
-        });
-}
-
-/// Without padding every window lies inside the image: plain row arithmetic, no tap ranges.
-fn forward_unpadded<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E], argmax: &mut [u32]) {
-    let (in_w, k, s) = (win.in_w, win.kernel_h, win.stride);
-    x.par_chunks(win.in_plane())
-        .zip(out.par_chunks_mut(win.out_plane()))
-        .zip(argmax.par_chunks_mut(win.out_plane()))
-        .for_each(|((src, dst), arg)| {
-            for (oh, (dst_row, arg_row)) in dst
-                .chunks_mut(win.out_w)
-                .zip(arg.chunks_mut(win.out_w))
-                .enumerate()
-            {
-                let top = oh * s * in_w;
-                for (ow, (d, a)) in dst_row.iter_mut().zip(arg_row.iter_mut()).enumerate() {
-                    let corner = top + ow * s;
-                    let mut window = WindowMax::new();
-                    for ki in 0..k {
-                        let row = corner + ki * in_w;
-                        for (kj, &v) in src[row..row + k].iter().enumerate() {
-                            window.push(v, row + kj);
-                        }
-                    }
-                    let (best, best_at) = window.finish();
-                    *d = best;
-                    *a = best_at as u32;
                 }
             }
         });

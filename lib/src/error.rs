@@ -25,6 +25,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    /// A setting that cannot work (`what` names the component, e.g. `"SGD"`).
+    #[error("{what}: {message}")]
+    Config { what: &'static str, message: String },
+
+    /// Training cannot go on: a loss that is NaN or infinite, naming the epoch and step.
+    #[error("training stopped: {0}")]
+    Training(String),
 }
 
 impl Error {
@@ -46,6 +54,13 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    pub(crate) fn config(what: &'static str, message: impl Into<String>) -> Self {
+        Error::Config {
+            what,
+            message: message.into(),
         }
     }
 

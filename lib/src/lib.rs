@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod models;
 pub mod nn;
 pub mod ops;
+pub mod optim;
 pub mod prelude;
 pub mod shape;
 pub mod train;

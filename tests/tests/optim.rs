@@ -22,12 +22,7 @@ fn matrix(v: &Value) -> [[f32; 3]; 2] {
 }
 
 /// Runs `steps` updates of `opt` from `p`, returning the parameters after each.
-fn run(
-    opt: &mut impl Optimizer<Cpu>,
-    p: &mut Param,
-    rate: &Param,
-    steps: usize,
-) -> Vec<Vec<f32>> {
+fn run(opt: &mut impl Optimizer<Cpu>, p: &mut Param, rate: &Param, steps: usize) -> Vec<Vec<f32>> {
     // sum(rate * p^2) + 0.3 * sum(p) has the gradient of sum(rate * (p + 0.15 / rate)^2),
     // which uses `p` once (a taped tensor cannot be cloned).
     let shift = (rate.clone().recip()) * 0.15;
@@ -43,7 +38,10 @@ fn run(
     out
 }
 
-fn optimizers() -> Vec<(&'static str, Box<dyn FnMut(&mut Param, &Param) -> Vec<Vec<f32>>>)> {
+fn optimizers() -> Vec<(
+    &'static str,
+    Box<dyn FnMut(&mut Param, &Param) -> Vec<Vec<f32>>>,
+)> {
     fn boxed<O: Optimizer<Cpu> + 'static>(
         mut opt: O,
     ) -> Box<dyn FnMut(&mut Param, &Param) -> Vec<Vec<f32>>> {
@@ -53,7 +51,12 @@ fn optimizers() -> Vec<(&'static str, Box<dyn FnMut(&mut Param, &Param) -> Vec<V
         ("sgd", boxed(Sgd::new(0.05))),
         (
             "sgd_momentum",
-            boxed(Sgd::new(0.05).momentum(0.9).dampening(0.1).weight_decay(0.01)),
+            boxed(
+                Sgd::new(0.05)
+                    .momentum(0.9)
+                    .dampening(0.1)
+                    .weight_decay(0.01),
+            ),
         ),
         (
             "sgd_nesterov",

@@ -117,7 +117,10 @@ impl<D: Device<f32>> ParamStates<D> {
         if slots.is_empty() && !exported.is_empty() {
             return Err(Error::config(
                 "optimizer state",
-                format!("{} buffers for an optimizer that keeps none", exported.len()),
+                format!(
+                    "{} buffers for an optimizer that keeps none",
+                    exported.len()
+                ),
             ));
         }
         self.steps = steps;

@@ -2,7 +2,9 @@
 //! still to come).
 
 mod loss;
+mod penalty;
 mod schedule;
 
 pub use loss::cross_entropy_with_label_smoothing;
+pub use penalty::weight_penalty;
 pub use schedule::{Constant, CosineAnnealing, LrSchedule, OneCycle, StepDecay, WarmUp};

@@ -21,6 +21,7 @@
 
 pub mod data;
 pub mod error;
+pub mod fs;
 pub mod metrics;
 pub mod models;
 pub mod nn;

@@ -8,6 +8,8 @@ use mapping_tests::fixture_path;
 use serde_json::Value;
 
 type Param = Tensor<Rank2<2, 3>, f32, Cpu>;
+/// Runs one configured optimizer from a starting point, returning the trajectory.
+type Trajectory = Box<dyn FnMut(&mut Param, &Param) -> Vec<Vec<f32>>>;
 
 fn fixture() -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixture_path("training.json")).unwrap()).unwrap()
@@ -38,13 +40,8 @@ fn run(opt: &mut impl Optimizer<Cpu>, p: &mut Param, rate: &Param, steps: usize)
     out
 }
 
-fn optimizers() -> Vec<(
-    &'static str,
-    Box<dyn FnMut(&mut Param, &Param) -> Vec<Vec<f32>>>,
-)> {
-    fn boxed<O: Optimizer<Cpu> + 'static>(
-        mut opt: O,
-    ) -> Box<dyn FnMut(&mut Param, &Param) -> Vec<Vec<f32>>> {
+fn optimizers() -> Vec<(&'static str, Trajectory)> {
+    fn boxed<O: Optimizer<Cpu> + 'static>(mut opt: O) -> Trajectory {
         Box::new(move |p, rate| run(&mut opt, p, rate, 6))
     }
     vec![

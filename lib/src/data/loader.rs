@@ -121,6 +121,45 @@ impl Batch {
             .map_err(Error::device)
     }
 
+    /// The images with a run-time batch dim and compile-time `C x H x W`: what the trainer
+    /// feeds a model, so that a last, smaller batch fits the same type.
+    pub fn images_batch<const C: usize, const H: usize, const W: usize, D>(
+        &self,
+        dev: &D,
+    ) -> Result<Tensor<(usize, Const<C>, Const<H>, Const<W>), f32, D>>
+    where
+        D: TensorFromVec<f32>,
+    {
+        if self.image_dims != (C, H, W) {
+            let (c, h, w) = self.image_dims;
+            return Err(Error::shape(
+                "loader",
+                format!("images are {c}x{h}x{w}, the model takes {C}x{H}x{W}"),
+            ));
+        }
+        dev.try_tensor_from_vec(self.images.clone(), (self.len(), Const, Const, Const))
+            .map_err(Error::device)
+    }
+
+    /// One-hot labels `len x K`, for a batch from [`Batch::images_batch`].
+    pub fn one_hot_batch<const K: usize, D: TensorFromVec<f32>>(
+        &self,
+        dev: &D,
+    ) -> Result<Tensor<(usize, Const<K>), f32, D>> {
+        if let Some(&label) = self.labels.iter().find(|&&l| l >= K) {
+            return Err(Error::shape(
+                "loader",
+                format!("label {label} does not fit a model with {K} classes"),
+            ));
+        }
+        let mut values = vec![0.0; self.len() * K];
+        for (row, &label) in self.labels.iter().enumerate() {
+            values[row * K + label] = 1.0;
+        }
+        dev.try_tensor_from_vec(values, (self.len(), Const))
+            .map_err(Error::device)
+    }
+
     /// One-hot labels `B x N` (N classes), for cross-entropy.
     pub fn one_hot<const B: usize, const N: usize, E: Dtype, D: TensorFromVec<E>>(
         &self,

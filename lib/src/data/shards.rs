@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::folder::decode_bytes;
 use super::{Dataset, ImageFolder, Sample};
 use crate::error::{Error, Result};
+use crate::fs::write_atomically;
 
 /// The first bytes of every shard file.
 pub const SHARD_MAGIC: &[u8; 8] = b"MAPSHRD1";
@@ -117,16 +118,6 @@ fn write_shard(
     data.flush().map_err(|e| Error::io(bin, e))?;
     std::fs::write(idx, offsets).map_err(|e| Error::io(idx, e))?;
     Ok(position)
-}
-
-/// Writes through a temporary file and a rename, so readers see the old file or the new one.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(bytes)
-        .and_then(|_| file.sync_all())
-        .map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 /// A packed dataset, memory-mapped: see the module docs.

@@ -8,6 +8,7 @@
 mod attention_net;
 mod keras_binary_cnn;
 mod mlp;
+mod mnist_cnn;
 mod seed_cifar_cnn;
 mod small_resnet;
 mod tf_cifar_cnn;
@@ -16,6 +17,7 @@ mod tf_imagenet_cnn;
 pub use attention_net::PatchAttentionNet;
 pub use keras_binary_cnn::KerasBinaryCnn;
 pub use mlp::Mlp784;
+pub use mnist_cnn::MnistCnn;
 pub use seed_cifar_cnn::SeedCifarCnn;
 pub use small_resnet::{BasicBlock, DownBlock, SmallResNet};
 pub use tf_cifar_cnn::TfCifarCnn;

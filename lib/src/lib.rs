@@ -30,5 +30,6 @@ pub mod optim;
 pub mod prelude;
 pub mod shape;
 pub mod train;
+pub mod viz;
 
 pub use error::{Error, Result};

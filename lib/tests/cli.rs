@@ -87,3 +87,162 @@ fn bad_specs_and_missing_data_fail_with_a_message() {
     assert!(!ok);
     assert!(stderr.contains("pack takes an image folder"), "{stderr}");
 }
+
+#[test]
+fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
+    let out = tempfile::tempdir().unwrap();
+    let run = out.path().join("run");
+    let run_str = run.to_str().unwrap();
+    let (ok, stdout, stderr) = mapping(&[
+        "train",
+        "--data",
+        "synthetic",
+        "--model",
+        "tf-cifar-cnn",
+        "--limit",
+        "512",
+        "--val-limit",
+        "256",
+        "--epochs",
+        "2",
+        "--batch",
+        "32",
+        "--opt",
+        "sgd",
+        "--lr",
+        "0.05",
+        "--out",
+        run_str,
+    ]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("tf-cifar-cnn: 42442 parameters"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("epoch 2/2 - loss "), "{stdout}");
+    assert!(stdout.contains("weighted avg"), "{stdout}");
+    for file in [
+        "last.safetensors",
+        "last.json",
+        "best.safetensors",
+        "history.json",
+        "curves.svg",
+        "curves.png",
+        "confusion.svg",
+        "confusion.png",
+    ] {
+        assert!(run.join(file).exists(), "{file} missing");
+    }
+    let events: Vec<_> = std::fs::read_dir(run.join("tensorboard"))
+        .unwrap()
+        .collect();
+    assert_eq!(events.len(), 1);
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("history.json")).unwrap()).unwrap();
+    assert_eq!(history["epochs"].as_array().unwrap().len(), 2);
+
+    // Resume continues from epoch 2 to 3.
+    let (ok, stdout, stderr) = mapping(&[
+        "train",
+        "--data",
+        "synthetic",
+        "--model",
+        "tf-cifar-cnn",
+        "--limit",
+        "512",
+        "--val-limit",
+        "256",
+        "--epochs",
+        "3",
+        "--batch",
+        "32",
+        "--opt",
+        "sgd",
+        "--lr",
+        "0.05",
+        "--resume",
+        "--out",
+        run_str,
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("resuming after epoch 2"), "{stdout}");
+    assert!(
+        stdout.contains("epoch 3/3") && !stdout.contains("epoch 1/3"),
+        "{stdout}"
+    );
+
+    // Eval prints the report and writes the confusion matrix.
+    let best = run.join("best.safetensors");
+    let eval_out = out.path().join("eval");
+    let (ok, stdout, stderr) = mapping(&[
+        "eval",
+        "--checkpoint",
+        best.to_str().unwrap(),
+        "--out",
+        eval_out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("on synthetic: 10000 images"), "{stdout}");
+    let csv = std::fs::read_to_string(eval_out.join("confusion.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 11, "{csv}");
+    let total: u64 = csv
+        .lines()
+        .skip(1)
+        .flat_map(|l| l.split(',').skip(1).map(|v| v.parse::<u64>().unwrap()))
+        .sum();
+    assert_eq!(total, 10_000);
+
+    // Predict ranks classes for a PNG.
+    let png = out.path().join("striped.png");
+    image::RgbImage::from_fn(40, 40, |x, _| {
+        if x % 8 < 4 {
+            image::Rgb([250, 250, 250])
+        } else {
+            image::Rgb([10, 10, 10])
+        }
+    })
+    .save(&png)
+    .unwrap();
+    let (ok, stdout, stderr) = mapping(&[
+        "predict",
+        "--checkpoint",
+        best.to_str().unwrap(),
+        png.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let line = stdout.lines().next().unwrap();
+    assert!(
+        line.contains("striped.png: ") && line.matches('%').count() == 3,
+        "{line}"
+    );
+
+    // A missing image is an error naming it, with a non-zero exit.
+    let (ok, _, stderr) = mapping(&[
+        "predict",
+        "--checkpoint",
+        best.to_str().unwrap(),
+        "/no/such.png",
+    ]);
+    assert!(!ok && stderr.contains("/no/such.png"), "{stderr}");
+}
+
+#[test]
+fn train_refuses_unknown_models_and_mismatched_data() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let (ok, _, stderr) = mapping(&["train", "--model", "vgg99", "--out", dir]);
+    assert!(
+        !ok && stderr.contains("unknown model \"vgg99\""),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = mapping(&["train", "--model", "mnist-cnn", "--out", dir]);
+    assert!(
+        !ok && stderr.contains("3-channel images; the model takes 1 channels"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = mapping(&["train", "--opt", "adamax", "--limit", "64", "--out", dir]);
+    assert!(
+        !ok && stderr.contains("unknown optimizer \"adamax\""),
+        "{stderr}"
+    );
+}

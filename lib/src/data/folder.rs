@@ -87,7 +87,7 @@ impl ImageFolder {
         let outcomes: Vec<Option<String>> = self
             .files
             .par_iter()
-            .map(|(path, _)| decode(path).err().map(|e| e.to_string()))
+            .map(|(path, _)| read_image(path).err().map(|e| e.to_string()))
             .collect();
         let mut bad = Vec::new();
         let mut files = Vec::with_capacity(self.files.len());
@@ -110,8 +110,8 @@ fn has_image_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Decodes an image file to RGB.
-pub(crate) fn decode(path: &Path) -> Result<Image> {
+/// Decodes an image file (JPEG or PNG) to an RGB [`Image`] with values in [0, 1].
+pub fn read_image(path: &Path) -> Result<Image> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     decode_bytes(&bytes).map_err(|message| Error::data(path, message))
 }
@@ -135,7 +135,7 @@ impl Dataset for ImageFolder {
             .get(index)
             .ok_or_else(|| Error::data(&self.root, format!("index {index} out of range")))?;
         Ok(Sample {
-            image: decode(path)?,
+            image: read_image(path)?,
             label: *label,
         })
     }

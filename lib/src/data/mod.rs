@@ -29,7 +29,7 @@ pub use byte_images::ByteImages;
 pub use cifar::{Cifar, Cifar100Labels, CIFAR10_CLASSES};
 pub use dataset::{Dataset, Sample, Subset};
 pub use files::read_maybe_gz;
-pub use folder::{BadImagePolicy, ImageFolder};
+pub use folder::{read_image, BadImagePolicy, ImageFolder};
 pub use loader::{Batch, Batches, Loader, LoaderConfig};
 pub use mnist::{Mnist, Split};
 pub use shards::{pack_image_folder, parse_record, PackReport, Shards, SHARD_MAGIC};

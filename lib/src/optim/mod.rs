@@ -21,12 +21,14 @@
 
 mod adagrad;
 mod adam;
+mod by_name;
 mod param_state;
 mod rmsprop;
 mod sgd;
 
 pub use adagrad::{AdaGrad, AdaGradConfig};
 pub use adam::{Adam, AdamConfig};
+pub use by_name::AnyOptimizer;
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use sgd::{Sgd, SgdConfig};
 

@@ -3,6 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod eval;
+mod pipeline;
+mod train;
+mod zoo;
+
 use clap::{Parser, Subcommand};
 use mapping::data::{pack_image_folder, summarize, DatasetSpec, ImageFolder, Split};
 
@@ -22,6 +27,29 @@ enum Command {
     /// Work with datasets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Train a zoo model (writes checkpoints, history, plots and TensorBoard events to --out).
+    Train(train::TrainArgs),
+    /// Evaluate a checkpoint: classification report and confusion matrix.
+    Eval {
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// Dataset spec (default: the one the run trained on); its test split is used.
+        #[arg(long)]
+        data: Option<String>,
+        /// Folder for confusion.csv/svg/png (default: the checkpoint's folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Classify image files (JPEG or PNG) with a checkpoint.
+    Predict {
+        #[arg(long)]
+        checkpoint: PathBuf,
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// Classes shown per image.
+        #[arg(long, default_value_t = 3)]
+        top: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -42,6 +70,17 @@ enum DataCommand {
 
 fn run(cli: Cli) -> mapping::Result<()> {
     match cli.command {
+        Command::Train(args) => train::train(args),
+        Command::Eval {
+            checkpoint,
+            data,
+            out,
+        } => eval::eval(checkpoint, data, out),
+        Command::Predict {
+            checkpoint,
+            images,
+            top,
+        } => eval::predict(checkpoint, images, top),
         Command::Data(DataCommand::Inspect { spec }) => {
             for split in [Split::Train, Split::Test] {
                 match spec.open(split) {

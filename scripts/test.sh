@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it (README: Quick start, second command).
-# Needs only cargo: the PyTorch fixtures are committed (scripts/make_fixtures.py rewrites them).
+# Needs cargo and python3: the PyTorch fixtures are committed (scripts/make_fixtures.py rewrites
+# them); the TensorBoard check reads our event files with the `tensorboard` package, installed
+# here into the project-local .venv-test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== format";  cargo fmt --all -- --check
 echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
 [ -d ../shared/data ] || echo "SKIPPED: real-data tests (../shared/data is absent beside the checkout)"
+echo "== python test tools (.venv-test)"
+[ -x .venv-test/bin/python ] || python3 -m venv .venv-test
+.venv-test/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+export MAPPING_TEST_PYTHON="$PWD/.venv-test/bin/python"
 echo "== tests";   cargo test --workspace --locked
 echo "== benches and examples build"; cargo build --release --locked -p mapping --benches --examples

@@ -20,6 +20,7 @@
 #![allow(clippy::type_complexity)]
 
 pub mod data;
+pub mod ensemble;
 pub mod error;
 pub mod fs;
 pub mod metrics;

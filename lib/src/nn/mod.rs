@@ -8,6 +8,7 @@ mod batch_norm2d;
 mod conv2d;
 mod flatten;
 mod global_avg_pool;
+mod load_weights;
 mod pool2d;
 mod relu;
 mod sequential;
@@ -15,6 +16,7 @@ mod tokens;
 
 pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool;
+pub use load_weights::load_weights;
 pub use pool2d::{AvgPool2d, MaxPool2d};
 pub use relu::ReLU;
 pub use sequential::Sequential;

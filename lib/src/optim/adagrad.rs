@@ -112,13 +112,17 @@ impl<D: Device<f32>> Optimizer<D> for AdaGrad<D> {
             kind: AdaGradConfig::KIND.into(),
             config: serde_json::to_value(&self.config).expect("plain numbers"),
             steps: self.states.steps,
+            frozen: self.states.frozen().to_vec(),
             buffers: self.states.export(AdaGradConfig::SLOTS),
         }
     }
 
+    fn freeze(&mut self, prefixes: &[&str]) {
+        self.states.freeze(prefixes);
+    }
+
     fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()> {
         self.config = super::config_from(state, AdaGradConfig::KIND)?;
-        self.states
-            .import(state.steps, &state.buffers, AdaGradConfig::SLOTS, dev)
+        self.states.import(state, AdaGradConfig::SLOTS, dev)
     }
 }

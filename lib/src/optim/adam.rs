@@ -131,13 +131,17 @@ impl<D: Device<f32>> Optimizer<D> for Adam<D> {
             kind: AdamConfig::KIND.into(),
             config: serde_json::to_value(&self.config).expect("plain numbers"),
             steps: self.states.steps,
+            frozen: self.states.frozen().to_vec(),
             buffers: self.states.export(AdamConfig::SLOTS),
         }
     }
 
+    fn freeze(&mut self, prefixes: &[&str]) {
+        self.states.freeze(prefixes);
+    }
+
     fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()> {
         self.config = super::config_from(state, AdamConfig::KIND)?;
-        self.states
-            .import(state.steps, &state.buffers, AdamConfig::SLOTS, dev)
+        self.states.import(state, AdamConfig::SLOTS, dev)
     }
 }

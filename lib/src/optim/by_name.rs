@@ -97,6 +97,15 @@ impl<D: Device<f32>> Optimizer<D> for AnyOptimizer<D> {
         }
     }
 
+    fn freeze(&mut self, prefixes: &[&str]) {
+        match self {
+            Self::Sgd(o) => o.freeze(prefixes),
+            Self::Adam(o) => o.freeze(prefixes),
+            Self::RmsProp(o) => o.freeze(prefixes),
+            Self::AdaGrad(o) => o.freeze(prefixes),
+        }
+    }
+
     /// Becomes the kind of optimizer the state was saved from.
     fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()> {
         *self = match state.kind.as_str() {

@@ -48,6 +48,9 @@ pub struct OptimizerState {
     pub config: serde_json::Value,
     /// Updates taken so far.
     pub steps: u64,
+    /// Module paths that are not updated ([`Optimizer::freeze`]).
+    #[serde(default)]
+    pub frozen: Vec<String>,
     /// Per-parameter buffers (`"p{index}.{slot}"`, e.g. `p3.exp_avg`), flattened; not stored in
     /// the JSON side of a checkpoint, but in its safetensors file.
     #[serde(skip)]
@@ -75,6 +78,12 @@ pub trait Optimizer<D: Device<f32>> {
 
     /// Restores [`Optimizer::state`]; an error if it came from another kind of optimizer.
     fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()>;
+
+    /// Never updates the tensors under these module paths (`&["0"]` freezes a transfer model's
+    /// backbone `0.*`): Keras' `trainable = False`, PyTorch's `requires_grad_(False)`. Batch-norm
+    /// running statistics still adapt in training mode, as in PyTorch. Call it before the
+    /// first update.
+    fn freeze(&mut self, prefixes: &[&str]);
 }
 
 /// The hyper-parameters saved in `state`, if it is an optimizer of kind `kind`.

@@ -2,7 +2,7 @@
 //! gradient and its own buffers, and keep the buffers between steps.
 
 use dfdx::nn::tensor_collection::{
-    RecursiveWalker, TensorCollection, TensorOptions, TensorVisitor, ViewTensorMut,
+    RecursiveWalker, TensorCollection, TensorOptions, TensorVisitor, ViewTensorMut, ViewTensorName,
 };
 use dfdx::shapes::{HasShape, Shape};
 use dfdx::tensor::{Gradients, Tensor};
@@ -37,6 +37,8 @@ pub(crate) trait UpdateRule {
 pub(crate) struct ParamStates<D: Device<f32>> {
     pub steps: u64,
     buffers: Vec<Vec<Tensor<(usize,), f32, D>>>,
+    /// Module paths whose tensors are never updated (`"0"` freezes `0.weight`, `0.3.bias`...).
+    frozen: Vec<String>,
 }
 
 impl<D: Device<f32>> Default for ParamStates<D> {
@@ -44,11 +46,30 @@ impl<D: Device<f32>> Default for ParamStates<D> {
         Self {
             steps: 0,
             buffers: Vec::new(),
+            frozen: Vec::new(),
         }
     }
 }
 
 impl<D: Device<f32>> ParamStates<D> {
+    /// Stops updating the tensors under these module paths. Set it before the first update:
+    /// buffers are numbered over the tensors that are updated.
+    pub fn freeze(&mut self, prefixes: &[&str]) {
+        self.frozen
+            .extend(prefixes.iter().map(|p| p.trim_end_matches('.').to_string()));
+    }
+
+    pub fn frozen(&self) -> &[String] {
+        &self.frozen
+    }
+
+    fn is_frozen(&self, name: &str) -> bool {
+        self.frozen.iter().any(|prefix| {
+            name == prefix
+                || (name.starts_with(prefix.as_str()) && name[prefix.len()..].starts_with('.'))
+        })
+    }
+
     /// One update of `model` by `rule`.
     pub fn update<R: UpdateRule, M: TensorCollection<f32, D>>(
         &mut self,
@@ -66,7 +87,7 @@ impl<D: Device<f32>> ParamStates<D> {
             mismatch: None,
         };
         M::iter_tensors(&mut RecursiveWalker {
-            m: model,
+            m: (model, String::new()),
             f: &mut visitor,
         })
         .map_err(Error::device)?;
@@ -89,13 +110,8 @@ impl<D: Device<f32>> ParamStates<D> {
     }
 
     /// Rebuilds the buffers [`ParamStates::export`] wrote.
-    pub fn import(
-        &mut self,
-        steps: u64,
-        exported: &[(String, Vec<f32>)],
-        slots: &[&str],
-        dev: &D,
-    ) -> Result<()> {
+    pub fn import(&mut self, state: &super::OptimizerState, slots: &[&str], dev: &D) -> Result<()> {
+        let (steps, exported) = (state.steps, &state.buffers);
         let mut buffers: Vec<Vec<Tensor<(usize,), f32, D>>> = Vec::new();
         for (index, chunk) in exported.chunks(slots.len().max(1)).enumerate() {
             let mut row = Vec::new();
@@ -125,6 +141,7 @@ impl<D: Device<f32>> ParamStates<D> {
         }
         self.steps = steps;
         self.buffers = buffers;
+        self.frozen = state.frozen.clone();
         Ok(())
     }
 }
@@ -139,7 +156,7 @@ struct Visitor<'a, R, D: Device<f32>> {
 }
 
 impl<R: UpdateRule, D: Device<f32>> TensorVisitor<f32, D> for Visitor<'_, R, D> {
-    type Viewer = ViewTensorMut;
+    type Viewer = (ViewTensorMut, ViewTensorName);
     type Err = D::Err;
     type E2 = f32;
     type D2 = D;
@@ -147,9 +164,9 @@ impl<R: UpdateRule, D: Device<f32>> TensorVisitor<f32, D> for Visitor<'_, R, D> 
     fn visit<S: Shape>(
         &mut self,
         opts: TensorOptions<S, f32, D>,
-        p: &mut Tensor<S, f32, D>,
+        (p, name): (&mut Tensor<S, f32, D>, String),
     ) -> std::result::Result<Option<Tensor<S, f32, D>>, D::Err> {
-        if !opts.do_gradient_update || self.mismatch.is_some() {
+        if !opts.do_gradient_update || self.mismatch.is_some() || self.states.is_frozen(&name) {
             return Ok(None);
         }
         let index = self.index;
@@ -169,7 +186,7 @@ impl<R: UpdateRule, D: Device<f32>> TensorVisitor<f32, D> for Visitor<'_, R, D> 
             self.mismatch = Some(Error::config(
                 "optimizer",
                 format!(
-                    "parameter {index} has {len} elements but its saved state has {}: \
+                    "parameter {index} ({name}) has {len} elements but its saved state has {}: \
                      an optimizer (or its checkpoint) belongs to one model",
                     wrong.shape().0
                 ),

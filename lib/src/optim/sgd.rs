@@ -127,13 +127,17 @@ impl<D: Device<f32>> Optimizer<D> for Sgd<D> {
             kind: SgdConfig::KIND.into(),
             config: serde_json::to_value(&self.config).expect("plain numbers"),
             steps: self.states.steps,
+            frozen: self.states.frozen().to_vec(),
             buffers: self.states.export(SgdConfig::SLOTS),
         }
     }
 
+    fn freeze(&mut self, prefixes: &[&str]) {
+        self.states.freeze(prefixes);
+    }
+
     fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()> {
         self.config = super::config_from(state, SgdConfig::KIND)?;
-        self.states
-            .import(state.steps, &state.buffers, SgdConfig::SLOTS, dev)
+        self.states.import(state, SgdConfig::SLOTS, dev)
     }
 }

@@ -4,14 +4,13 @@
 
 use mapping::data::transforms::{Compose, Normalize, RandomCrop, RandomHorizontalFlip};
 use mapping::data::{Loader, LoaderConfig, Synthetic, SyntheticConfig};
-use mapping::metrics::{predictions, ConfusionMatrix};
 use mapping::prelude::*;
 
 // Activations of tens of MB come and go every step: keep freed pages (see README, Performance).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const B: usize = 64;
+const BATCH: usize = 64;
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -53,7 +52,7 @@ fn main() -> mapping::Result<()> {
     let normalize = || Normalize::new(&[0.5; 3], &[0.25; 3]);
     let train = Loader::new(
         Synthetic::new(SyntheticConfig::cifar_like(train_len, 1))?,
-        LoaderConfig::train(B, 7),
+        LoaderConfig::train(BATCH, 7),
     )?
     .with_transform(
         Compose::new()
@@ -63,54 +62,15 @@ fn main() -> mapping::Result<()> {
     );
     let test = Loader::new(
         Synthetic::new(SyntheticConfig::cifar_like(2048, 2))?,
-        LoaderConfig::eval(B),
+        LoaderConfig::eval(BATCH),
     )?
     .with_transform(Compose::new().then(normalize()));
-    let mut opt = Adam::new(
-        &model,
-        AdamConfig {
-            lr: 1e-3,
-            ..Default::default()
-        },
-    );
-    let mut grads = model.alloc_grads();
-    let mut accuracy = 0.0;
-    for epoch in 0..epochs as u64 {
-        let start = std::time::Instant::now();
-        let mut loss_sum = 0.0;
-        for batch in train.epoch(epoch) {
-            let batch = batch?;
-            let x: Tensor<Rank4<B, 3, 32, 32>, f32, _> = batch.images_tensor(&dev)?;
-            let loss = cross_entropy_with_logits_loss(
-                model.forward_mut(x.traced(grads)),
-                batch.one_hot::<B, 10, f32, _>(&dev)?,
-            );
-            loss_sum += loss.array();
-            grads = loss.backward();
-            opt.update(&mut model, &grads)
-                .expect("every parameter has a gradient");
-            model.zero_grads(&mut grads);
-        }
-        let mut matrix = ConfusionMatrix::new(10);
-        for batch in test.epoch(0) {
-            let batch = batch?;
-            let logits = model
-                .forward(batch.images_tensor::<B, 3, 32, 32, _>(&dev)?)
-                .as_vec();
-            matrix.merge(&ConfusionMatrix::from_labels(
-                &batch.labels,
-                &predictions(&logits, 10),
-                10,
-            )?);
-        }
-        accuracy = matrix.accuracy();
-        println!(
-            "epoch {}/{epochs} - loss {:.4} - val_acc {accuracy:.4} - {:.1}s",
-            epoch + 1,
-            loss_sum / train.num_batches() as f32,
-            start.elapsed().as_secs_f32()
-        );
-    }
+    // Keras-style training: one line per epoch, a History of every metric.
+    let mut opt = Adam::new(1e-3);
+    let history = Fit::new(epochs)
+        .validation(&test)
+        .run::<3, 32, 32, 10, _, _, _>(&mut model, &mut opt, &train, &dev)?;
+    let accuracy = history.series("val_acc").last().copied().unwrap_or(0.0);
     if accuracy <= 0.5 {
         eprintln!(
             "held-out accuracy {:.1}%: not learned yet; give it more --train images or --epochs",

@@ -3,6 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// Activations of tens of MB come and go every step: mimalloc keeps freed pages (README,
+// Performance: +13% training throughput over glibc's allocator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod eval;
 mod pipeline;
 mod train;

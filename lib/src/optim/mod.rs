@@ -11,7 +11,7 @@
 //! let mut w: Tensor<Rank1<3>, f32, _> = dev.tensor([1.0, -2.0, 3.0]);
 //! let mut opt = Sgd::new(0.1).momentum(0.9);
 //! let mut grads = w.alloc_grads();
-//! for _ in 0..50 {
+//! for _ in 0..200 {
 //!     grads = w.clone().traced(grads).square().sum().backward();
 //!     opt.update(&mut w, &mut grads).unwrap();
 //!     w.zero_grads(&mut grads);

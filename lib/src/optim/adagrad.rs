@@ -1,14 +1,12 @@
 //! AdaGrad (Duchi et al., 2011), which dfdx lacks, as `torch.optim.Adagrad` computes it.
 
-use dfdx::nn::tensor_collection::TensorCollection;
 use dfdx::shapes::Shape;
-use dfdx::tensor::{Gradients, Tensor};
+use dfdx::tensor::Tensor;
 use dfdx::tensor_ops::{Device, TryAdd, TryDiv, TryMul};
 use serde::{Deserialize, Serialize};
 
-use super::param_state::{ParamStates, UpdateRule};
-use super::{Optimizer, OptimizerState};
-use crate::error::Result;
+use super::param_state::UpdateRule;
+use super::RuleOptimizer;
 
 /// Every weight keeps the sum of its squared gradients `s += g^2` and steps by
 /// `lr_t * g / (sqrt(s) + eps)` with `lr_t = lr / (1 + (t - 1) * lr_decay)`: weights that
@@ -22,25 +20,19 @@ pub struct AdaGradConfig {
     pub eps: f64,
 }
 
-#[derive(Clone, Debug)]
-pub struct AdaGrad<D: Device<f32>> {
-    pub config: AdaGradConfig,
-    states: ParamStates<D>,
-}
+/// AdaGrad: [`AdaGradConfig`] applied by [`RuleOptimizer`].
+pub type AdaGrad<D> = RuleOptimizer<AdaGradConfig, D>;
 
-impl<D: Device<f32>> AdaGrad<D> {
+impl<D: Device<f32>> RuleOptimizer<AdaGradConfig, D> {
     /// AdaGrad with PyTorch's defaults: no decay, accumulator starting at 0, eps 1e-10.
     pub fn new(lr: f64) -> Self {
-        Self {
-            config: AdaGradConfig {
-                lr,
-                lr_decay: 0.0,
-                weight_decay: 0.0,
-                initial_accumulator_value: 0.0,
-                eps: 1e-10,
-            },
-            states: ParamStates::default(),
-        }
+        Self::from_config(AdaGradConfig {
+            lr,
+            lr_decay: 0.0,
+            weight_decay: 0.0,
+            initial_accumulator_value: 0.0,
+            eps: 1e-10,
+        })
     }
 
     pub fn lr_decay(mut self, lr_decay: f64) -> Self {
@@ -68,6 +60,14 @@ impl UpdateRule for AdaGradConfig {
     const KIND: &'static str = "adagrad";
     const SLOTS: &'static [&'static str] = &["sum"];
 
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn initial_value(&self, _slot: usize) -> f32 {
         self.initial_accumulator_value as f32
     }
@@ -87,42 +87,5 @@ impl UpdateRule for AdaGradConfig {
         let lr = self.lr / (1.0 + (step - 1) as f64 * self.lr_decay);
         let denom = sum.clone().try_sqrt()?.try_add(self.eps as f32)?;
         p.try_axpy(1.0, &g.try_div(denom)?, -lr)
-    }
-}
-
-impl<D: Device<f32>> Optimizer<D> for AdaGrad<D> {
-    fn update<M: TensorCollection<f32, D>>(
-        &mut self,
-        model: &mut M,
-        grads: &mut Gradients<f32, D>,
-    ) -> Result<()> {
-        self.states.update(&self.config, model, grads)
-    }
-
-    fn lr(&self) -> f64 {
-        self.config.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
-
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            kind: AdaGradConfig::KIND.into(),
-            config: serde_json::to_value(&self.config).expect("plain numbers"),
-            steps: self.states.steps,
-            frozen: self.states.frozen().to_vec(),
-            buffers: self.states.export(AdaGradConfig::SLOTS),
-        }
-    }
-
-    fn freeze(&mut self, prefixes: &[&str]) {
-        self.states.freeze(prefixes);
-    }
-
-    fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()> {
-        self.config = super::config_from(state, AdaGradConfig::KIND)?;
-        self.states.import(state, AdaGradConfig::SLOTS, dev)
     }
 }

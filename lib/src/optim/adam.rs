@@ -1,14 +1,12 @@
 //! Adam and AdamW, as `torch.optim.Adam` / `torch.optim.AdamW` compute them.
 
-use dfdx::nn::tensor_collection::TensorCollection;
 use dfdx::shapes::Shape;
-use dfdx::tensor::{Gradients, Tensor};
+use dfdx::tensor::Tensor;
 use dfdx::tensor_ops::{Device, TryAdd, TryDiv, TryMul};
 use serde::{Deserialize, Serialize};
 
-use super::param_state::{ParamStates, UpdateRule};
-use super::{Optimizer, OptimizerState};
-use crate::error::Result;
+use super::param_state::UpdateRule;
+use super::RuleOptimizer;
 
 /// Moments `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`; the step is
 /// `lr * m_hat / (sqrt(v_hat) + eps)` with bias-corrected `m_hat`, `v_hat`.
@@ -23,25 +21,19 @@ pub struct AdamConfig {
     pub decoupled_weight_decay: f64,
 }
 
-#[derive(Clone, Debug)]
-pub struct Adam<D: Device<f32>> {
-    pub config: AdamConfig,
-    states: ParamStates<D>,
-}
+/// Adam and AdamW: [`AdamConfig`] applied by [`RuleOptimizer`].
+pub type Adam<D> = RuleOptimizer<AdamConfig, D>;
 
-impl<D: Device<f32>> Adam<D> {
+impl<D: Device<f32>> RuleOptimizer<AdamConfig, D> {
     /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
     pub fn new(lr: f64) -> Self {
-        Self {
-            config: AdamConfig {
-                lr,
-                betas: (0.9, 0.999),
-                eps: 1e-8,
-                weight_decay: 0.0,
-                decoupled_weight_decay: 0.0,
-            },
-            states: ParamStates::default(),
-        }
+        Self::from_config(AdamConfig {
+            lr,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            decoupled_weight_decay: 0.0,
+        })
     }
 
     /// AdamW: Adam with decoupled weight decay (PyTorch's default `weight_decay` is 0.01).
@@ -76,6 +68,14 @@ impl UpdateRule for AdamConfig {
     const KIND: &'static str = "adam";
     const SLOTS: &'static [&'static str] = &["exp_avg", "exp_avg_sq"];
 
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn apply<S: Shape, D: Device<f32>>(
         &self,
         step: u64,
@@ -106,42 +106,5 @@ impl UpdateRule for AdamConfig {
             .try_add(self.eps as f32)?;
         let direction = m.clone().try_div(denom)?;
         p.try_axpy(1.0, &direction, -self.lr / bias1)
-    }
-}
-
-impl<D: Device<f32>> Optimizer<D> for Adam<D> {
-    fn update<M: TensorCollection<f32, D>>(
-        &mut self,
-        model: &mut M,
-        grads: &mut Gradients<f32, D>,
-    ) -> Result<()> {
-        self.states.update(&self.config, model, grads)
-    }
-
-    fn lr(&self) -> f64 {
-        self.config.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
-
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            kind: AdamConfig::KIND.into(),
-            config: serde_json::to_value(&self.config).expect("plain numbers"),
-            steps: self.states.steps,
-            frozen: self.states.frozen().to_vec(),
-            buffers: self.states.export(AdamConfig::SLOTS),
-        }
-    }
-
-    fn freeze(&mut self, prefixes: &[&str]) {
-        self.states.freeze(prefixes);
-    }
-
-    fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()> {
-        self.config = super::config_from(state, AdamConfig::KIND)?;
-        self.states.import(state, AdamConfig::SLOTS, dev)
     }
 }

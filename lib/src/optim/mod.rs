@@ -24,12 +24,15 @@ mod adam;
 mod by_name;
 mod param_state;
 mod rmsprop;
+mod rule_optimizer;
 mod sgd;
 
 pub use adagrad::{AdaGrad, AdaGradConfig};
 pub use adam::{Adam, AdamConfig};
 pub use by_name::AnyOptimizer;
+pub use param_state::UpdateRule;
 pub use rmsprop::{RmsProp, RmsPropConfig};
+pub use rule_optimizer::RuleOptimizer;
 pub use sgd::{Sgd, SgdConfig};
 
 use dfdx::nn::tensor_collection::TensorCollection;
@@ -84,16 +87,4 @@ pub trait Optimizer<D: Device<f32>> {
     /// running statistics still adapt in training mode, as in PyTorch. Call it before the
     /// first update.
     fn freeze(&mut self, prefixes: &[&str]);
-}
-
-/// The hyper-parameters saved in `state`, if it is an optimizer of kind `kind`.
-fn config_from<C: serde::de::DeserializeOwned>(state: &OptimizerState, kind: &str) -> Result<C> {
-    if state.kind != kind {
-        return Err(crate::Error::config(
-            "optimizer state",
-            format!("saved by {:?}, loaded into {kind:?}", state.kind),
-        ));
-    }
-    serde_json::from_value(state.config.clone())
-        .map_err(|e| crate::Error::config("optimizer state", format!("{kind} config: {e}")))
 }

@@ -10,11 +10,23 @@ use dfdx::tensor_ops::{Device, ReshapeTo};
 
 use crate::error::{Error, Result};
 
-/// How one optimizer moves one parameter. Buffers (`SLOTS`) have the parameter's shape.
-pub(crate) trait UpdateRule {
+/// How one optimizer moves one parameter: the part that differs between SGD, Adam, ... Its
+/// hyper-parameters are the implementing struct (serialized into checkpoints); buffers (`SLOTS`)
+/// have the parameter's shape. Implement it to add an optimizer to
+/// [`super::RuleOptimizer`].
+pub trait UpdateRule: Clone + serde::Serialize + serde::de::DeserializeOwned {
     const KIND: &'static str;
     /// Names of the per-parameter buffers, as PyTorch's `optimizer.state` calls them.
     const SLOTS: &'static [&'static str];
+
+    fn lr(&self) -> f64;
+
+    fn set_lr(&mut self, lr: f64);
+
+    /// Refuses settings that cannot work, before an update.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// The value every element of buffer `slot` starts at.
     fn initial_value(&self, _slot: usize) -> f32 {

@@ -1,15 +1,13 @@
 //! RMSprop as `torch.optim.RMSprop` computes it (its square average starts at 0; dfdx's and
 //! TensorFlow's start at 1, which makes the first steps much smaller).
 
-use dfdx::nn::tensor_collection::TensorCollection;
 use dfdx::shapes::Shape;
-use dfdx::tensor::{Gradients, Tensor};
+use dfdx::tensor::Tensor;
 use dfdx::tensor_ops::{Device, TryAdd, TryDiv, TryMul, TrySub};
 use serde::{Deserialize, Serialize};
 
-use super::param_state::{ParamStates, UpdateRule};
-use super::{Optimizer, OptimizerState};
-use crate::error::Result;
+use super::param_state::UpdateRule;
+use super::RuleOptimizer;
 
 /// `s = alpha s + (1 - alpha) g^2`; the step is `lr * g / (sqrt(s) + eps)`. `centered`
 /// subtracts the squared running mean of `g` from `s`; `momentum` accumulates the steps.
@@ -23,26 +21,20 @@ pub struct RmsPropConfig {
     pub centered: bool,
 }
 
-#[derive(Clone, Debug)]
-pub struct RmsProp<D: Device<f32>> {
-    pub config: RmsPropConfig,
-    states: ParamStates<D>,
-}
+/// RMSprop: [`RmsPropConfig`] applied by [`RuleOptimizer`].
+pub type RmsProp<D> = RuleOptimizer<RmsPropConfig, D>;
 
-impl<D: Device<f32>> RmsProp<D> {
+impl<D: Device<f32>> RuleOptimizer<RmsPropConfig, D> {
     /// RMSprop with PyTorch's defaults: alpha 0.99, eps 1e-8.
     pub fn new(lr: f64) -> Self {
-        Self {
-            config: RmsPropConfig {
-                lr,
-                alpha: 0.99,
-                eps: 1e-8,
-                weight_decay: 0.0,
-                momentum: 0.0,
-                centered: false,
-            },
-            states: ParamStates::default(),
-        }
+        Self::from_config(RmsPropConfig {
+            lr,
+            alpha: 0.99,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            momentum: 0.0,
+            centered: false,
+        })
     }
 
     pub fn alpha(mut self, alpha: f64) -> Self {
@@ -75,6 +67,14 @@ impl UpdateRule for RmsPropConfig {
     const KIND: &'static str = "rmsprop";
     const SLOTS: &'static [&'static str] = &["square_avg", "grad_avg", "momentum_buffer"];
 
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     fn apply<S: Shape, D: Device<f32>>(
         &self,
         _step: u64,
@@ -102,42 +102,5 @@ impl UpdateRule for RmsPropConfig {
         } else {
             p.try_axpy(1.0, &direction, -self.lr)
         }
-    }
-}
-
-impl<D: Device<f32>> Optimizer<D> for RmsProp<D> {
-    fn update<M: TensorCollection<f32, D>>(
-        &mut self,
-        model: &mut M,
-        grads: &mut Gradients<f32, D>,
-    ) -> Result<()> {
-        self.states.update(&self.config, model, grads)
-    }
-
-    fn lr(&self) -> f64 {
-        self.config.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
-
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            kind: RmsPropConfig::KIND.into(),
-            config: serde_json::to_value(&self.config).expect("plain numbers"),
-            steps: self.states.steps,
-            frozen: self.states.frozen().to_vec(),
-            buffers: self.states.export(RmsPropConfig::SLOTS),
-        }
-    }
-
-    fn freeze(&mut self, prefixes: &[&str]) {
-        self.states.freeze(prefixes);
-    }
-
-    fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()> {
-        self.config = super::config_from(state, RmsPropConfig::KIND)?;
-        self.states.import(state, RmsPropConfig::SLOTS, dev)
     }
 }

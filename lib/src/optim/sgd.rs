@@ -1,14 +1,13 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay, as
 //! `torch.optim.SGD` computes it.
 
-use dfdx::nn::tensor_collection::TensorCollection;
 use dfdx::shapes::Shape;
-use dfdx::tensor::{Gradients, Tensor};
+use dfdx::tensor::Tensor;
 use dfdx::tensor_ops::{Device, TryAdd, TryMul};
 use serde::{Deserialize, Serialize};
 
-use super::param_state::{ParamStates, UpdateRule};
-use super::{Optimizer, OptimizerState};
+use super::param_state::UpdateRule;
+use super::RuleOptimizer;
 use crate::error::{Error, Result};
 
 /// `SGD(lr, momentum, dampening, weight_decay, nesterov)`: with momentum `mu`, the buffer is
@@ -23,25 +22,19 @@ pub struct SgdConfig {
     pub nesterov: bool,
 }
 
-#[derive(Clone, Debug)]
-pub struct Sgd<D: Device<f32>> {
-    pub config: SgdConfig,
-    states: ParamStates<D>,
-}
+/// SGD: [`SgdConfig`] applied by [`RuleOptimizer`].
+pub type Sgd<D> = RuleOptimizer<SgdConfig, D>;
 
-impl<D: Device<f32>> Sgd<D> {
+impl<D: Device<f32>> RuleOptimizer<SgdConfig, D> {
     /// Plain SGD with learning rate `lr`.
     pub fn new(lr: f64) -> Self {
-        Self {
-            config: SgdConfig {
-                lr,
-                momentum: 0.0,
-                dampening: 0.0,
-                weight_decay: 0.0,
-                nesterov: false,
-            },
-            states: ParamStates::default(),
-        }
+        Self::from_config(SgdConfig {
+            lr,
+            momentum: 0.0,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+        })
     }
 
     pub fn momentum(mut self, momentum: f64) -> Self {
@@ -71,6 +64,24 @@ impl UpdateRule for SgdConfig {
     const KIND: &'static str = "sgd";
     const SLOTS: &'static [&'static str] = &["momentum_buffer"];
 
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err(Error::config(
+                "SGD",
+                "Nesterov momentum requires a momentum and zero dampening",
+            ));
+        }
+        Ok(())
+    }
+
     fn apply<S: Shape, D: Device<f32>>(
         &self,
         step: u64,
@@ -96,48 +107,5 @@ impl UpdateRule for SgdConfig {
             };
         }
         p.try_axpy(1.0, &g, -self.lr)
-    }
-}
-
-impl<D: Device<f32>> Optimizer<D> for Sgd<D> {
-    fn update<M: TensorCollection<f32, D>>(
-        &mut self,
-        model: &mut M,
-        grads: &mut Gradients<f32, D>,
-    ) -> Result<()> {
-        if self.config.nesterov && (self.config.momentum <= 0.0 || self.config.dampening != 0.0) {
-            return Err(Error::config(
-                "SGD",
-                "Nesterov momentum requires a momentum and zero dampening",
-            ));
-        }
-        self.states.update(&self.config, model, grads)
-    }
-
-    fn lr(&self) -> f64 {
-        self.config.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
-
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            kind: SgdConfig::KIND.into(),
-            config: serde_json::to_value(&self.config).expect("plain numbers"),
-            steps: self.states.steps,
-            frozen: self.states.frozen().to_vec(),
-            buffers: self.states.export(SgdConfig::SLOTS),
-        }
-    }
-
-    fn freeze(&mut self, prefixes: &[&str]) {
-        self.states.freeze(prefixes);
-    }
-
-    fn load_state(&mut self, state: &OptimizerState, dev: &D) -> Result<()> {
-        self.config = super::config_from(state, SgdConfig::KIND)?;
-        self.states.import(state, SgdConfig::SLOTS, dev)
     }
 }

@@ -88,12 +88,10 @@ fn bad_specs_and_missing_data_fail_with_a_message() {
     assert!(stderr.contains("pack takes an image folder"), "{stderr}");
 }
 
-#[test]
-fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
-    let out = tempfile::tempdir().unwrap();
-    let run = out.path().join("run");
-    let run_str = run.to_str().unwrap();
-    let (ok, stdout, stderr) = mapping(&[
+/// `mapping train` of the small TF CIFAR CNN on 512 synthetic images (SGD, batch 32).
+fn train_small(epochs: usize, extra: &[&str], out: &str) -> (bool, String, String) {
+    let epochs = epochs.to_string();
+    let mut args = vec![
         "train",
         "--data",
         "synthetic",
@@ -104,7 +102,7 @@ fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
         "--val-limit",
         "256",
         "--epochs",
-        "2",
+        &epochs,
         "--batch",
         "32",
         "--opt",
@@ -112,8 +110,18 @@ fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
         "--lr",
         "0.05",
         "--out",
-        run_str,
-    ]);
+        out,
+    ];
+    args.extend_from_slice(extra);
+    mapping(&args)
+}
+
+#[test]
+fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
+    let out = tempfile::tempdir().unwrap();
+    let run = out.path().join("run");
+    let run_str = run.to_str().unwrap();
+    let (ok, stdout, stderr) = train_small(2, &[], run_str);
     assert!(ok, "{stdout}\n{stderr}");
     assert!(
         stdout.contains("tf-cifar-cnn: 42442 parameters"),
@@ -142,28 +150,7 @@ fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
     assert_eq!(history["epochs"].as_array().unwrap().len(), 2);
 
     // Resume continues from epoch 2 to 3.
-    let (ok, stdout, stderr) = mapping(&[
-        "train",
-        "--data",
-        "synthetic",
-        "--model",
-        "tf-cifar-cnn",
-        "--limit",
-        "512",
-        "--val-limit",
-        "256",
-        "--epochs",
-        "3",
-        "--batch",
-        "32",
-        "--opt",
-        "sgd",
-        "--lr",
-        "0.05",
-        "--resume",
-        "--out",
-        run_str,
-    ]);
+    let (ok, stdout, stderr) = train_small(3, &["--resume"], run_str);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("resuming after epoch 2"), "{stdout}");
     assert!(

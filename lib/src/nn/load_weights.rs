@@ -82,13 +82,16 @@ impl<D: Device<f32>> TensorVisitor<f32, D> for Loader<'_> {
             ));
             return Ok(None);
         }
-        let values: Vec<f32> = view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        t.copy_from(&values);
+        t.copy_from(&f32_values(&view));
         self.loaded += 1;
         Ok(None)
     }
+}
+
+/// The little-endian float32 values of a safetensors tensor.
+pub(crate) fn f32_values(view: &safetensors::tensor::TensorView) -> Vec<f32> {
+    view.data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }

@@ -8,7 +8,7 @@ mod batch_norm2d;
 mod conv2d;
 mod flatten;
 mod global_avg_pool;
-mod load_weights;
+pub(crate) mod load_weights;
 mod pool2d;
 mod relu;
 mod sequential;

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::history::History;
 use crate::error::{Error, Result};
 use crate::fs::write_atomically;
+use crate::nn::load_weights::f32_values;
 use crate::optim::{Optimizer, OptimizerState};
 
 const META_KEY: &str = "mapping.checkpoint";
@@ -171,11 +172,7 @@ where
             let view = tensors
                 .tensor(name)
                 .map_err(|e| Error::data(path, format!("{name}: {e:?}")))?;
-            let values = view
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
+            let values = f32_values(&view);
             let short = name.trim_start_matches("optimizer.").to_string();
             state.buffers.push((short, values));
         }

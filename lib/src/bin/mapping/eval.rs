@@ -12,7 +12,7 @@ use mapping::train::{evaluate, load_checkpoint, read_checkpoint_meta, Classifier
 use mapping::viz::{ConfusionHeatmap, Plot};
 use mapping::{Error, Result};
 
-use crate::pipeline::{prepare, Normalization};
+use crate::pipeline::{eval_transform, prepare, Normalization};
 use crate::zoo::{with_model, Dev, ModelJob};
 
 /// What `train` stored about the run.
@@ -99,13 +99,13 @@ impl ModelJob for Eval {
         let dataset = spec
             .open(Split::Test)
             .or_else(|_| spec.open(Split::Train))?;
-        let mut steps = mapping::data::transforms::Compose::new();
-        let first = dataset.get(0)?.image.dims();
-        if (first.1, first.2) != (H, W) {
-            steps = steps.then(mapping::data::transforms::Resize::new(H, W));
-        }
-        let loader = Loader::new(dataset, LoaderConfig::eval(256))?
-            .with_transform(steps.then(self.config.normalization.transform()));
+        let steps = eval_transform(
+            dataset.as_ref(),
+            (C, H, W),
+            &self.data,
+            &self.config.normalization,
+        )?;
+        let loader = Loader::new(dataset, LoaderConfig::eval(256))?.with_transform(steps);
         let evaluation = evaluate::<C, H, W, 10, _, _>(&model, &loader, &dev)?;
         println!(
             "{} on {}: {} images, loss {:.4}",

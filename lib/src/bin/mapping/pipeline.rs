@@ -33,9 +33,9 @@ impl Normalization {
     }
 }
 
-/// Checks a dataset's images against the model's `C x H x W`: channels must agree; other
-/// sizes are resized.
-fn shape_steps(dataset: &dyn Dataset, dims: (usize, usize, usize), spec: &str) -> Result<Compose> {
+/// Checks a dataset's images against the model's `C x H x W`: channels must agree; whether
+/// other sizes need resizing is the answer.
+fn needs_resize(dataset: &dyn Dataset, dims: (usize, usize, usize), spec: &str) -> Result<bool> {
     let first = dataset.get(0)?.image.dims();
     if first.0 != dims.0 {
         return Err(Error::Config {
@@ -46,11 +46,28 @@ fn shape_steps(dataset: &dyn Dataset, dims: (usize, usize, usize), spec: &str) -
             ),
         });
     }
-    let mut steps = Compose::new();
-    if (first.1, first.2) != (dims.1, dims.2) {
-        steps = steps.then(Resize::new(dims.1, dims.2));
+    Ok((first.1, first.2) != (dims.1, dims.2))
+}
+
+/// A resize to the model's `H x W` when `resize`, else nothing.
+fn fit_size(dims: (usize, usize, usize), resize: bool) -> Compose {
+    let steps = Compose::new();
+    if resize {
+        steps.then(Resize::new(dims.1, dims.2))
+    } else {
+        steps
     }
-    Ok(steps)
+}
+
+/// What evaluation does to a dataset's images for a model: resize if needed, normalize.
+pub fn eval_transform(
+    dataset: &dyn Dataset,
+    dims: (usize, usize, usize),
+    spec: &str,
+    normalization: &Normalization,
+) -> Result<Compose> {
+    let resize = needs_resize(dataset, dims, spec)?;
+    Ok(fit_size(dims, resize).then(normalization.transform()))
 }
 
 pub struct Loaders {
@@ -95,15 +112,15 @@ pub fn loaders(o: LoaderOptions) -> Result<Loaders> {
             (train, None, val)
         }
     };
-    let mut train_steps = shape_steps(train_set.as_ref(), o.dims, o.spec_text)?;
+    let resize = needs_resize(train_set.as_ref(), o.dims, o.spec_text)?;
+    let mut train_steps = fit_size(o.dims, resize);
     // Crop + flip suit photos (CIFAR-like), not digits: a flipped 2 is no 2.
     if o.augment && o.dims.0 == 3 && o.dims.1 == o.dims.2 && o.dims.1 <= 64 {
         train_steps = train_steps
             .then(RandomCrop::new(o.dims.1, o.dims.2).padding(o.dims.1 / 8))
             .then(RandomHorizontalFlip::new(0.5));
     }
-    let eval_steps =
-        shape_steps(train_set.as_ref(), o.dims, o.spec_text)?.then(normalization.transform());
+    let eval_steps = fit_size(o.dims, resize).then(normalization.transform());
     let train_steps = train_steps.then(normalization.transform());
     let train_set: std::sync::Arc<dyn Dataset> = std::sync::Arc::from(train_set);
     let train = Loader::from_arc(train_set.clone(), LoaderConfig::train(o.batch, o.seed))?

@@ -26,6 +26,7 @@ pub mod fs;
 pub mod metrics;
 pub mod models;
 pub mod nn;
+pub mod notebook;
 pub mod ops;
 pub mod optim;
 pub mod prelude;

@@ -14,6 +14,7 @@ pub use crate::nn::builders::{
     Sequential, TokenMean,
 };
 pub use crate::nn::load_weights;
+pub use crate::notebook::{display, DisplayHandle, LiveCurves};
 pub use crate::ops::{
     avg_pool2d, conv2d, conv2d_with_bias, flatten, flatten_unbatched, global_avg_pool, max_pool2d,
     relu, try_avg_pool2d, try_conv2d, try_max_pool2d, try_relu, Conv2dParams, PoolParams,

@@ -5,7 +5,7 @@
 //! is deleted and reported; only then is it renamed into place. Nothing here runs unless asked:
 //! tests and the offline default never touch the network.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
@@ -98,6 +98,7 @@ pub fn fetch(resource: &Resource, dir: &Path, url: Option<&str>) -> Result<PathB
 /// Downloads `url` to `part`, resuming after what `part` already holds.
 #[cfg(feature = "download")]
 fn download_to(url: &str, part: &Path) -> Result<()> {
+    use std::io::Write;
     let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
     let mut request = ureq::get(url).timeout(std::time::Duration::from_secs(60));
     if have > 0 {

@@ -1,8 +1,8 @@
 //! Rich output in evcxr notebooks: tensors as HTML tables, images as PNG.
 //!
-//! evcxr shows a value richly when it has an `evcxr_display` method that prints
-//! `EVCXR_BEGIN_CONTENT <mime>` ... `EVCXR_END_CONTENT`; the prelude brings [`EvcxrDisplay`]
-//! into scope so that tensors and images get one.
+//! evcxr shows a value richly when it has an `evcxr_display` method; the prelude brings
+//! [`EvcxrDisplay`] into scope so that tensors and images get one. Output goes through
+//! [`crate::notebook::display`] (one display each, even several per cell, in the course kernel).
 
 use base64::Engine;
 use dfdx::shapes::{Dtype, HasShape, Shape};
@@ -27,15 +27,15 @@ pub fn png_bytes(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
-/// Prints PNG bytes for evcxr to show.
+/// Shows PNG bytes in a notebook.
 pub fn evcxr_png(png: &[u8]) {
     let data = base64::engine::general_purpose::STANDARD.encode(png);
-    println!("EVCXR_BEGIN_CONTENT image/png\n{data}\nEVCXR_END_CONTENT");
+    crate::notebook::display("image/png", data);
 }
 
-/// Prints HTML for evcxr to show.
+/// Shows HTML in a notebook.
 pub fn evcxr_html(html: &str) {
-    println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
+    crate::notebook::display("text/html", html);
 }
 
 /// Values shown per axis before eliding the middle.

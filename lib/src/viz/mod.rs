@@ -85,12 +85,17 @@ pub trait Plot {
         std::fs::write(&png, self.to_png()?).map_err(|e| Error::io(&png, e))
     }
 
-    /// Shows the chart inline in an evcxr notebook (as SVG).
+    /// Shows the chart inline in a notebook (as SVG); evcxr calls this for a cell's value.
     fn evcxr_display(&self) {
         match self.to_svg() {
-            Ok(svg) => println!("EVCXR_BEGIN_CONTENT image/svg+xml\n{svg}\nEVCXR_END_CONTENT"),
+            Ok(svg) => crate::notebook::display("image/svg+xml", svg),
             Err(e) => eprintln!("{e}"),
         }
+    }
+
+    /// Shows the chart now, so that one cell can show several.
+    fn show(&self) {
+        self.evcxr_display();
     }
 }
 

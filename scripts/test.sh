@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it (README: Quick start, second command).
 # Needs cargo and python3: the PyTorch fixtures are committed (scripts/make_fixtures.py rewrites
-# them); the TensorBoard check reads our event files with the `tensorboard` package, installed
-# here into the project-local .venv-test.
+# them); the TensorBoard check reads our event files with the `tensorboard` package, and the
+# notebook tests drive the course kernel with nbclient/jupyter_client, all installed here into
+# the project-local .venv-test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== format";  cargo fmt --all -- --check
@@ -13,4 +14,12 @@ echo "== python test tools (.venv-test)"
 .venv-test/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 export MAPPING_TEST_PYTHON="$PWD/.venv-test/bin/python"
 echo "== tests";   cargo test --workspace --locked
+echo "== notebooks committed without outputs"
+.venv-test/bin/python tests/notebooks/run.py --check-only --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb
+echo "== kernel install (into .venv-test) and protocol"
+cargo build --locked -p mapping-kernel
+target/debug/mapping-kernel install --prefix .venv-test
+.venv-test/bin/python tests/notebooks/kernel_protocol.py --kernel mapping
+echo "== notebooks (executed headless on the kernel)"
+.venv-test/bin/python tests/notebooks/run.py --kernel mapping --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb
 echo "== benches and examples build"; cargo build --release --locked -p mapping --benches --examples

@@ -1,0 +1,210 @@
+//! Running a cell on evcxr: the id-fence hook, the evaluation context, and what comes out.
+
+use std::collections::BTreeMap;
+
+use evcxr::{CommandContext, CompilationError, EvalContext, EvalContextOutputs};
+use mapping::notebook::{DISPLAY_LINE_PREFIX, KERNEL_DISPLAY_ENV};
+use serde::Deserialize;
+
+/// The notebook variable holding the [`mapping::notebook::CellIdFence`] (defined by the prelude).
+pub const FENCE: &str = "__mapping_ids";
+
+/// Starts evcxr (a child process that loads each compiled cell), then loads `init.evcxr` and
+/// `prelude.rs` from `EVCXR_CONFIG_DIR`. `rich_display` tells the library to send displays as
+/// lines the kernel turns into Jupyter `display_data`.
+pub fn start(rich_display: bool) -> Result<(CommandContext, EvalContextOutputs), evcxr::Error> {
+    let mut child = std::process::Command::new(std::env::current_exe()?);
+    if rich_display {
+        child.env(KERNEL_DISPLAY_ENV, "1");
+    }
+    let (eval_context, outputs) = EvalContext::with_subprocess_command(child)?;
+    let mut context = CommandContext::with_eval_context(eval_context);
+    context.execute(":load_config --quiet")?;
+    Ok((context, outputs))
+}
+
+/// The code evcxr runs for a cell: the fence call goes first, after any leading `:commands`
+/// (which are not Rust). Returns the code and how many lines were added before the user's.
+pub fn with_fence(code: &str, fence_defined: bool) -> (String, usize) {
+    let lines: Vec<&str> = code.lines().collect();
+    let commands = lines
+        .iter()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with(':'))
+        .count();
+    if commands == lines.len() {
+        return (code.to_string(), 0);
+    }
+    let mut hook = String::new();
+    if !fence_defined {
+        // Lost with the child process (after a crash) or never loaded: start a fresh fence.
+        hook.push_str(&format!(
+            "let mut {FENCE} = mapping::notebook::CellIdFence::new();\n"
+        ));
+    }
+    hook.push_str(&format!("{FENCE}.enter_cell();\n"));
+    let added = hook.lines().count();
+    let mut out = lines[..commands].join("\n");
+    if commands > 0 {
+        out.push('\n');
+    }
+    out.push_str(&hook);
+    out.push_str(&lines[commands..].join("\n"));
+    (out, added)
+}
+
+/// Runs one cell with the fence.
+pub fn run(
+    context: &mut CommandContext,
+    code: &str,
+) -> Result<BTreeMap<String, String>, CellError> {
+    let fence_defined = context.variables_and_types().any(|(name, _)| name == FENCE);
+    let (hooked, added) = with_fence(code, fence_defined);
+    match context.execute(&hooked) {
+        Ok(outputs) => {
+            let mut data: BTreeMap<String, String> =
+                outputs.content_by_mime_type.into_iter().collect();
+            // A cell ending in a block or a statement-like call evaluates to `()`: nothing to show.
+            if data.len() == 1 && data.get("text/plain").is_some_and(|t| t == "()") {
+                data.clear();
+            }
+            Ok(data)
+        }
+        Err(evcxr::Error::CompilationErrors(errors)) => Err(CellError {
+            ename: "CompilationError".into(),
+            evalue: errors
+                .first()
+                .map(|e| e.message())
+                .unwrap_or_else(|| "compilation failed".into()),
+            traceback: render_errors(&errors, code, added),
+        }),
+        Err(e) => Err(CellError {
+            ename: "EvcxrError".into(),
+            evalue: e.to_string(),
+            traceback: e.to_string().lines().map(str::to_string).collect(),
+        }),
+    }
+}
+
+/// A failed cell, as Jupyter's `error` message wants it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellError {
+    pub ename: String,
+    pub evalue: String,
+    pub traceback: Vec<String>,
+}
+
+/// Compiler errors with the user's lines they point at (line numbers of the user's cell).
+fn render_errors(errors: &[CompilationError], code: &str, added: usize) -> Vec<String> {
+    let source: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for error in errors {
+        let code = error.code().map(|c| format!("[{c}]")).unwrap_or_default();
+        out.push(format!("{}{code}: {}", error.level(), error.message()));
+        for spanned in error.spanned_messages() {
+            let Some(span) = &spanned.span else { continue };
+            let Some(line) = span.start_line.checked_sub(added).filter(|l| *l >= 1) else {
+                continue;
+            };
+            if let Some(text) = source.get(line - 1) {
+                out.push(format!("  --> cell line {line}"));
+                out.push(format!("   | {text}"));
+                let pad = " ".repeat(span.start_column.saturating_sub(1));
+                let width = if span.end_line == span.start_line {
+                    span.end_column.saturating_sub(span.start_column).max(1)
+                } else {
+                    1
+                };
+                out.push(format!("   | {pad}{} {}", "^".repeat(width), spanned.label));
+            }
+        }
+        for help in error.help() {
+            out.push(format!("   = help: {help}"));
+        }
+    }
+    out
+}
+
+/// What a line of the cell's stdout is.
+#[derive(Debug, PartialEq)]
+pub enum StdoutLine {
+    Text(String),
+    Display(Display),
+}
+
+/// A display sent by `mapping::notebook::display`.
+#[derive(Debug, PartialEq, Deserialize)]
+pub struct Display {
+    pub data: BTreeMap<String, String>,
+    pub display_id: Option<String>,
+    pub update: bool,
+}
+
+pub fn classify_stdout(line: String) -> StdoutLine {
+    match line
+        .strip_prefix(DISPLAY_LINE_PREFIX)
+        .and_then(|json| serde_json::from_str(json).ok())
+    {
+        Some(display) => StdoutLine::Display(display),
+        None => StdoutLine::Text(line),
+    }
+}
+
+/// Whether a stderr line starts std's panic message: `thread 'x' panicked at file:line:col:`,
+/// or since Rust 1.95 `thread 'x' (12345) panicked at ...`.
+pub fn starts_panic(line: &str) -> bool {
+    line.starts_with("thread '") && line.contains(" panicked at ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fence_goes_after_leading_commands() {
+        let (code, added) = with_fence(":dep rand = \"0.8\"\nlet x = 1;\nx", true);
+        assert_eq!(
+            code,
+            ":dep rand = \"0.8\"\n__mapping_ids.enter_cell();\nlet x = 1;\nx"
+        );
+        assert_eq!(added, 1);
+        let (code, added) = with_fence("let y = 2;", false);
+        assert!(code.starts_with("let mut __mapping_ids = mapping::notebook::CellIdFence::new();\n__mapping_ids.enter_cell();\nlet y"));
+        assert_eq!(added, 2);
+        // Commands only: nothing to fence.
+        assert_eq!(with_fence(":vars", true), (":vars".to_string(), 0));
+    }
+
+    #[test]
+    fn display_lines_are_recognised_and_others_are_text() {
+        let line = format!(
+            "{DISPLAY_LINE_PREFIX}{}",
+            r#"{"data":{"text/html":"<b>hi</b>"},"display_id":"d1","update":true}"#
+        );
+        match classify_stdout(line) {
+            StdoutLine::Display(d) => {
+                assert_eq!(d.data["text/html"], "<b>hi</b>");
+                assert_eq!(d.display_id.as_deref(), Some("d1"));
+                assert!(d.update);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            classify_stdout("epoch 1/3 - loss 2.1".into()),
+            StdoutLine::Text("epoch 1/3 - loss 2.1".into())
+        );
+        // A broken display line is shown as text rather than lost.
+        let broken = format!("{DISPLAY_LINE_PREFIX}{{not json");
+        assert_eq!(classify_stdout(broken.clone()), StdoutLine::Text(broken));
+    }
+
+    #[test]
+    fn panic_lines() {
+        assert!(starts_panic(
+            "thread '<unnamed>' panicked at src/lib.rs:3:5:"
+        ));
+        assert!(starts_panic(
+            "thread '<unnamed>' (27309) panicked at src/lib.rs:117:1:"
+        ));
+        assert!(!starts_panic("the model panicked at nothing"));
+    }
+}

@@ -1,0 +1,148 @@
+//! `mapping-kernel`: the course's Jupyter kernel ("Rust · mapping") and REPL. See README.md.
+
+mod cells;
+mod connection;
+mod kernel;
+mod logo;
+mod repl;
+mod spec;
+mod wire;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "The Rust · mapping Jupyter kernel and REPL: evcxr with the course library preloaded"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install the Jupyter kernel spec "Rust · mapping" (user-only permissions). Its kernels start
+    /// with `mapping::prelude::*` and `dev` in scope; the library and its dependencies compile
+    /// once per machine into the shared build folder.
+    Install {
+        #[command(flatten)]
+        location: LocationArgs,
+        /// Kernel name (the spec's folder)
+        #[arg(long, default_value = spec::KERNEL_NAME)]
+        name: String,
+        /// Where evcxr builds the library and cells (default: the user cache folder)
+        #[arg(long)]
+        build_dir: Option<PathBuf>,
+        /// The `mapping` crate the notebooks use (default: this checkout's lib/)
+        #[arg(long)]
+        library: Option<PathBuf>,
+    },
+    /// Remove an installed kernel spec (the shared build folder is kept)
+    Uninstall {
+        #[command(flatten)]
+        location: LocationArgs,
+        #[arg(long, default_value = spec::KERNEL_NAME)]
+        name: String,
+    },
+    /// Open the evcxr REPL with the course prelude
+    Repl {
+        /// Where evcxr builds (default: the kernel's shared build folder)
+        #[arg(long)]
+        build_dir: Option<PathBuf>,
+    },
+    /// Run a kernel (Jupyter calls this, as written in kernel.json)
+    Run {
+        #[arg(long)]
+        connection_file: PathBuf,
+        /// Folder with init.evcxr and prelude.rs
+        #[arg(long)]
+        config_dir: PathBuf,
+        #[arg(long)]
+        build_dir: PathBuf,
+    },
+}
+
+#[derive(Args)]
+#[group(multiple = false)]
+struct LocationArgs {
+    /// In the user's Jupyter data folder (the default)
+    #[arg(long)]
+    user: bool,
+    /// In the active virtual environment ($VIRTUAL_ENV or $CONDA_PREFIX)
+    #[arg(long)]
+    sys_prefix: bool,
+    /// Under PREFIX/share/jupyter/kernels, as `jupyter kernelspec install --prefix`
+    #[arg(long, value_name = "PREFIX")]
+    prefix: Option<PathBuf>,
+}
+
+impl LocationArgs {
+    fn location(&self) -> spec::Location {
+        match (&self.prefix, self.sys_prefix) {
+            (Some(prefix), _) => spec::Location::Prefix(prefix.clone()),
+            (None, true) => spec::Location::SysPrefix,
+            _ => spec::Location::User,
+        }
+    }
+}
+
+/// Points evcxr at the config and build folders (read when its context starts).
+fn use_folders(config_dir: &std::path::Path, build_dir: &std::path::Path) {
+    std::env::set_var("EVCXR_CONFIG_DIR", config_dir);
+    std::env::set_var("EVCXR_TMPDIR", build_dir);
+}
+
+fn main() {
+    // In evcxr's child process this runs the cell loader and never returns.
+    evcxr::runtime_hook();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Install {
+            location,
+            name,
+            build_dir,
+            library,
+        } => (|| {
+            let build_dir = match build_dir {
+                Some(dir) => dir,
+                None => spec::default_build_dir()?,
+            };
+            let library = library.unwrap_or_else(spec::default_library_dir);
+            let dir = spec::install(&location.location(), &name, &build_dir, &library)?;
+            println!(
+                "installed kernel \"{}\" in {}",
+                spec::DISPLAY_NAME,
+                dir.display()
+            );
+            println!("shared build folder: {}", build_dir.display());
+            Ok(())
+        })(),
+        Command::Uninstall { location, name } => spec::uninstall(&location.location(), &name)
+            .map(|dir| println!("removed {}", dir.display())),
+        Command::Repl { build_dir } => (|| {
+            let build_dir = match build_dir {
+                Some(dir) => dir,
+                None => spec::default_build_dir()?,
+            };
+            let config_dir = build_dir.with_file_name("repl-config");
+            spec::write_config(&config_dir, &spec::default_library_dir())?;
+            use_folders(&config_dir, &build_dir);
+            repl::run()
+        })(),
+        Command::Run {
+            connection_file,
+            config_dir,
+            build_dir,
+        } => {
+            use_folders(&config_dir, &build_dir);
+            kernel::run(&connection_file)
+        }
+    };
+    if let Err(message) = result {
+        eprintln!("mapping-kernel: {message}");
+        std::process::exit(1);
+    }
+}

@@ -24,5 +24,7 @@ pub use crate::train::{
     cross_entropy_with_label_smoothing, evaluate, load_checkpoint, save_checkpoint, weight_penalty,
     BestCheckpoint, EarlyStopping, Evaluation, Fit, History, LrScheduler, Monitor,
 };
-pub use crate::viz::{EvcxrDisplay, Plot};
+pub use crate::viz::{
+    ClassBars, ConfusionHeatmap, EvcxrDisplay, ImageGrid, LineChart, Plot, TrainingCurves,
+};
 pub use crate::{Error as MappingError, Result as MappingResult};

@@ -61,7 +61,14 @@ fn mnist_counts_histograms_and_checksums() {
 }
 
 /// Unpacks `cifar10-jpg.tar.gz` once into the test target folder (about 240 MB, 60,000 files).
+/// Tests run in parallel threads: one unpacks while the others wait (before, a second test could
+/// delete the half-unpacked folder under the first and see 9,999 test images).
 fn cifar_jpeg_folder() -> Option<PathBuf> {
+    static FOLDER: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    FOLDER.get_or_init(unpack_cifar_jpeg).clone()
+}
+
+fn unpack_cifar_jpeg() -> Option<PathBuf> {
     let file =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/cifar10-jpg.tar.gz");
     if !file.is_file() {

@@ -214,3 +214,37 @@ fn images_of_different_sizes_need_a_resize() {
         loader.with_transform(Compose::new().then(mapping::data::transforms::Resize::new(8, 8)));
     assert_eq!(collect(&resized, 0)[0].image_dims, (3, 8, 8));
 }
+
+/// A dataset whose `get` panics at one index (a bug in user code, or a poisoned thread pool).
+struct PanicsAt(Synthetic, usize);
+
+impl Dataset for PanicsAt {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, index: usize) -> Result<Sample> {
+        assert_ne!(index, self.1, "sample {index} is cursed");
+        self.0.get(index)
+    }
+    fn classes(&self) -> &[String] {
+        self.0.classes()
+    }
+}
+
+#[test]
+fn a_panicking_producer_ends_the_epoch_with_an_error_not_silently_short() {
+    let config = LoaderConfig {
+        shuffle: false,
+        ..LoaderConfig::eval(8)
+    };
+    let loader = Loader::new(PanicsAt(synthetic(40), 20), config).unwrap();
+    let results: Vec<Result<Batch>> = loader.epoch(0).collect();
+    // Batches 0 and 1 (samples 0..16) arrive; the batch holding sample 20 fails.
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results[..2].iter().all(|b| b.is_ok()));
+    let message = results[2].as_ref().unwrap_err().to_string();
+    assert!(
+        message.contains("stopped early") && message.contains("cursed"),
+        "{message}"
+    );
+}

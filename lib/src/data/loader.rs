@@ -66,7 +66,6 @@ pub struct Loader {
     transform: Arc<Compose>,
     indices: Arc<Vec<usize>>,
     config: LoaderConfig,
-    pool: Arc<rayon::ThreadPool>,
 }
 
 /// One batch: images as `B x C x H x W` floats, row-major, and their labels.
@@ -193,18 +192,12 @@ impl Loader {
         if config.batch_size == 0 {
             return Err(Error::shape("loader", "batch size must be at least 1"));
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(config.threads)
-            .thread_name(|i| format!("mapping-loader-{i}"))
-            .build()
-            .map_err(|e| Error::shape("loader", format!("cannot start worker threads: {e}")))?;
         let indices = Arc::new((0..dataset.len()).collect());
         Ok(Self {
             dataset,
             transform: Arc::new(Compose::default()),
             indices,
             config,
-            pool: Arc::new(pool),
         })
     }
 
@@ -278,16 +271,33 @@ impl Loader {
     /// work.
     pub fn epoch(&self, epoch: u64) -> Batches {
         let order = self.epoch_order(epoch);
+        let expected = order.len().div_ceil(self.config.batch_size);
         let (tx, rx) = sync_channel(self.config.prefetch.max(1));
-        let (dataset, transform, pool) = (
-            self.dataset.clone(),
-            self.transform.clone(),
-            self.pool.clone(),
+        let (dataset, transform) = (self.dataset.clone(), self.transform.clone());
+        let (batch_size, seed, threads) = (
+            self.config.batch_size,
+            self.config.seed,
+            self.config.threads,
         );
-        let (batch_size, seed) = (self.config.batch_size, self.config.seed);
         let producer = std::thread::Builder::new()
             .name("mapping-loader".into())
             .spawn(move || {
+                // A pool per epoch rather than per loader: in a notebook every cell links its own
+                // copy of rayon, and a pool made by one cell's copy panics when another cell's
+                // copy hands it work (its thread-locals are not that copy's). Starting threads
+                // costs well under a millisecond; an epoch takes seconds.
+                let pool = match rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("mapping-loader-{i}"))
+                    .build()
+                {
+                    Ok(pool) => pool,
+                    Err(e) => {
+                        let message = format!("cannot start worker threads: {e}");
+                        let _ = tx.send(Err(Error::shape("loader", message)));
+                        return;
+                    }
+                };
                 for chunk in order.chunks(batch_size) {
                     let batch = pool
                         .install(|| build_batch(dataset.as_ref(), &transform, chunk, seed, epoch));
@@ -301,6 +311,7 @@ impl Loader {
         Batches {
             rx: Some(rx),
             producer: Some(producer),
+            remaining: expected,
         }
     }
 }
@@ -350,13 +361,42 @@ fn build_batch(
 pub struct Batches {
     rx: Option<Receiver<Result<Batch>>>,
     producer: Option<JoinHandle<()>>,
+    /// Batches still to come; the channel closing before that means the producer died.
+    remaining: usize,
 }
 
 impl Iterator for Batches {
     type Item = Result<Batch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.rx.as_ref()?.recv().ok()
+        if self.remaining == 0 {
+            return None;
+        }
+        match self.rx.as_ref()?.recv() {
+            Ok(batch) => {
+                // After an error the producer stops: end the epoch there.
+                self.remaining = if batch.is_ok() { self.remaining - 1 } else { 0 };
+                Some(batch)
+            }
+            Err(_) => {
+                // The producer ended early without an error: it panicked. Never end an epoch
+                // silently short.
+                self.remaining = 0;
+                drop(self.rx.take());
+                let reason = match self.producer.take().map(JoinHandle::join) {
+                    Some(Err(panic)) => panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "a panic".into()),
+                    _ => "no reason given".into(),
+                };
+                Some(Err(Error::shape(
+                    "loader",
+                    format!("the batch producer stopped early: {reason}"),
+                )))
+            }
+        }
     }
 }
 

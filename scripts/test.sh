@@ -17,7 +17,8 @@ echo "== tests";   cargo test --workspace --locked
 echo "== notebooks committed without outputs"
 .venv-test/bin/python tests/notebooks/run.py --check-only --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb
 echo "== kernel install (into .venv-test) and protocol"
-cargo build --locked -p mapping-kernel
+# `cargo test` built target/debug/mapping-kernel (for kernel/tests/cli.rs) with the workspace's
+# test features; a separate `cargo build -p` would resolve features anew and rebuild evcxr.
 target/debug/mapping-kernel install --prefix .venv-test
 .venv-test/bin/python tests/notebooks/kernel_protocol.py --kernel mapping
 echo "== notebooks (executed headless on the kernel)"

@@ -14,6 +14,18 @@ pub const FENCE: &str = "__mapping_ids";
 /// lines the kernel turns into Jupyter `display_data`.
 pub fn start(rich_display: bool) -> Result<(CommandContext, EvalContextOutputs), evcxr::Error> {
     let mut child = std::process::Command::new(std::env::current_exe()?);
+    // Cells link std dynamically and find it through a RUNPATH relative to the build folder;
+    // under the home folder (beside ~/.rustup) that relative path comes out wrong and dlopen
+    // fails. Point the loader at the toolchain's libraries directly.
+    if let Some(libs) = toolchain_libs() {
+        let mut paths = vec![libs];
+        if let Some(old) = std::env::var_os("LD_LIBRARY_PATH") {
+            paths.extend(std::env::split_paths(&old));
+        }
+        if let Ok(joined) = std::env::join_paths(paths) {
+            child.env("LD_LIBRARY_PATH", joined);
+        }
+    }
     if rich_display {
         child.env(KERNEL_DISPLAY_ENV, "1");
     }
@@ -21,6 +33,16 @@ pub fn start(rich_display: bool) -> Result<(CommandContext, EvalContextOutputs),
     let mut context = CommandContext::with_eval_context(eval_context);
     context.execute(":load_config --quiet")?;
     Ok((context, outputs))
+}
+
+/// The target library folder of the rustc that compiles the cells (holds `libstd-*.so`).
+fn toolchain_libs() -> Option<std::path::PathBuf> {
+    let out = std::process::Command::new("rustc")
+        .args(["--print", "target-libdir"])
+        .output()
+        .ok()?;
+    let dir = String::from_utf8(out.stdout).ok()?;
+    Some(std::path::PathBuf::from(dir.trim()))
 }
 
 /// The code evcxr runs for a cell: the fence call goes first, after any leading `:commands`

@@ -290,3 +290,14 @@ fn best_checkpoint_and_schedules_act_through_fit() {
     let again = evaluate::<1, 28, 28, 10, _, _>(&reloaded, &val, &dev).unwrap();
     assert_eq!(again.accuracy(), acc[first_best]);
 }
+
+#[test]
+fn histories_read_back_bit_for_bit() {
+    // This value came back one ulp off through serde_json without `float_roundtrip` (CI).
+    let value = 1854.4828328327762f64;
+    let json = serde_json::to_string(&value).unwrap();
+    assert_eq!(
+        serde_json::from_str::<f64>(&json).unwrap().to_bits(),
+        value.to_bits()
+    );
+}

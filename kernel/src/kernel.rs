@@ -127,6 +127,7 @@ async fn serve(info: ConnectionInfo) -> Result<(), String> {
                 }
                 other => {
                     eprintln!("mapping-kernel: unhandled control message {other}");
+                    busy(&iopub, &session, &request, "idle");
                     continue;
                 }
             };

@@ -86,7 +86,6 @@ pub fn install(
     let build_dir = build_dir.canonicalize().map_err(|e| io(build_dir, e))?;
 
     write_config(&config_dir, &library)?;
-    seed_lockfile(&library, &build_dir)?;
     let spec = json!({
         "argv": [exe, "run", "--connection-file", "{connection_file}",
                  "--config-dir", config_dir, "--build-dir", build_dir],
@@ -132,17 +131,6 @@ pub fn write_config(config_dir: &Path, library: &Path) -> Result<(), String> {
 pub const PRELUDE: &str = "use mapping::prelude::*;\n\
 let dev = AutoDevice::default();\n\
 let mut __mapping_ids = mapping::notebook::CellIdFence::new();\n";
-
-/// Starts evcxr's build with this workspace's lockfile, so that notebooks compile the
-/// dependency versions the tests ran against (cargo drops what the notebook does not use).
-fn seed_lockfile(library: &Path, build_dir: &Path) -> Result<(), String> {
-    let lock = library.join("../Cargo.lock");
-    let target = build_dir.join("Cargo.lock");
-    if lock.is_file() && !target.exists() {
-        fs::copy(&lock, &target).map_err(|e| io(&target, e))?;
-    }
-    Ok(())
-}
 
 fn io(path: &Path, e: std::io::Error) -> String {
     format!("{}: {e}", path.display())

@@ -136,10 +136,10 @@ fn main() {
             connection_file,
             config_dir,
             build_dir,
-        } => {
+        } => spec::check_config(&config_dir).and_then(|()| {
             use_folders(&config_dir, &build_dir);
             kernel::run(&connection_file)
-        }
+        }),
     };
     if let Err(message) = result {
         eprintln!("mapping-kernel: {message}");

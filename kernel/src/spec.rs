@@ -79,7 +79,9 @@ pub fn install(
         ));
     }
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    // Jupyter starts kernels in the notebook's folder: every path in kernel.json is absolute.
     let spec_dir = location.kernels_dir()?.join(name);
+    let spec_dir = std::path::absolute(&spec_dir).map_err(|e| io(&spec_dir, e))?;
     let config_dir = spec_dir.join("config");
     private_dir(&config_dir)?;
     private_dir(build_dir)?;
@@ -126,6 +128,20 @@ pub fn write_config(config_dir: &Path, library: &Path) -> Result<(), String> {
     );
     private_file(&config_dir.join("init.evcxr"), init.as_bytes())?;
     private_file(&config_dir.join("prelude.rs"), PRELUDE.as_bytes())
+}
+
+/// A kernel without its config would start fine and then know no `mapping`: refuse instead.
+pub fn check_config(config_dir: &Path) -> Result<(), String> {
+    for file in ["init.evcxr", "prelude.rs"] {
+        let path = config_dir.join(file);
+        if !path.is_file() {
+            return Err(format!(
+                "{}: missing (the kernel's config; reinstall with `mapping-kernel install`)",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub const PRELUDE: &str = "use mapping::prelude::*;\n\

@@ -18,14 +18,13 @@ fn help_names_every_command() {
 }
 
 #[test]
-fn install_then_uninstall_under_a_prefix() {
-    let prefix = tempfile::tempdir().unwrap();
-    let build = prefix.path().join("build");
+fn install_then_uninstall_under_a_relative_prefix() {
+    // As scripts/test.sh does (`--prefix .venv-test`). Jupyter starts kernels in the notebook's
+    // folder, so every path written into kernel.json must be absolute.
+    let root = tempfile::tempdir().unwrap();
     let out = kernel()
-        .args(["install", "--prefix"])
-        .arg(prefix.path())
-        .arg("--build-dir")
-        .arg(&build)
+        .current_dir(root.path())
+        .args(["install", "--prefix", "venv", "--build-dir", "build"])
         .output()
         .unwrap();
     assert!(
@@ -33,15 +32,27 @@ fn install_then_uninstall_under_a_prefix() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let spec = prefix
+    let spec = root
         .path()
-        .join("share/jupyter/kernels/mapping/kernel.json");
+        .join("venv/share/jupyter/kernels/mapping/kernel.json");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&spec).unwrap()).unwrap();
-    assert_eq!(json["argv"][0], env!("CARGO_BIN_EXE_mapping-kernel"));
+    let argv: Vec<&str> = json["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(argv[0], env!("CARGO_BIN_EXE_mapping-kernel"));
+    for flag in ["--config-dir", "--build-dir"] {
+        let at = argv.iter().position(|a| *a == flag).unwrap();
+        let path = std::path::Path::new(argv[at + 1]);
+        assert!(path.is_absolute(), "{flag} {}", path.display());
+        assert!(path.is_dir(), "{flag} {}", path.display());
+    }
 
     let out = kernel()
-        .args(["uninstall", "--prefix"])
-        .arg(prefix.path())
+        .current_dir(root.path())
+        .args(["uninstall", "--prefix", "venv"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -50,12 +61,41 @@ fn install_then_uninstall_under_a_prefix() {
 
 #[test]
 fn a_missing_connection_file_is_a_clear_error() {
+    let config = tempfile::tempdir().unwrap();
+    for file in ["init.evcxr", "prelude.rs"] {
+        std::fs::write(config.path().join(file), "").unwrap();
+    }
     let out = kernel()
-        .args(["run", "--connection-file", "/no/such/kernel-1.json"])
-        .args(["--config-dir", "/tmp", "--build-dir", "/tmp"])
+        .args([
+            "run",
+            "--connection-file",
+            "/no/such/kernel-1.json",
+            "--config-dir",
+        ])
+        .arg(config.path())
+        .args(["--build-dir", "/tmp"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/no/such/kernel-1.json"), "{err}");
+}
+
+#[test]
+fn a_missing_config_is_a_clear_error() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = kernel()
+        .args([
+            "run",
+            "--connection-file",
+            "/no/such/kernel-1.json",
+            "--config-dir",
+        ])
+        .arg(empty.path())
+        .args(["--build-dir", "/tmp"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("init.evcxr: missing"), "{err}");
 }

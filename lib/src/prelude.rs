@@ -13,7 +13,7 @@ pub use crate::nn::builders::{
     AvgPool2d, BatchNorm2d, Conv2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU,
     Sequential, TokenMean,
 };
-pub use crate::nn::load_weights;
+pub use crate::nn::{attention_weights, load_weights};
 pub use crate::notebook::{display, DisplayHandle, LiveCurves};
 pub use crate::ops::{
     avg_pool2d, conv2d, conv2d_with_bias, flatten, flatten_unbatched, global_avg_pool, max_pool2d,
@@ -25,6 +25,6 @@ pub use crate::train::{
     BestCheckpoint, EarlyStopping, Evaluation, Fit, History, LrScheduler, Monitor,
 };
 pub use crate::viz::{
-    ClassBars, ConfusionHeatmap, EvcxrDisplay, ImageGrid, LineChart, Plot, TrainingCurves,
+    ClassBars, ConfusionHeatmap, EvcxrDisplay, Heatmap, ImageGrid, LineChart, Plot, TrainingCurves,
 };
 pub use crate::{Error as MappingError, Result as MappingResult};

@@ -5,8 +5,8 @@ use mapping::data::Image;
 use mapping::metrics::ConfusionMatrix;
 use mapping::train::{EpochRecord, History};
 use mapping::viz::{
-    feature_maps, filter_grid, tensor_html, ClassBars, ConfusionHeatmap, ImageGrid, LineChart,
-    Plot, TrainingCurves,
+    feature_maps, filter_grid, tensor_html, ClassBars, ConfusionHeatmap, Heatmap, ImageGrid,
+    LineChart, Plot, TrainingCurves,
 };
 
 fn decode(png: &[u8]) -> image::RgbImage {
@@ -141,4 +141,28 @@ fn tensors_display_as_html_tables_with_elision() {
     assert_eq!(html.matches("<tr>").count(), 3);
     assert_eq!(html.matches("<td").count(), 3 * 9, "4 + … + 4 columns");
     assert!(html.contains("1.0000") && html.contains('…'));
+}
+
+#[test]
+fn heatmap_colours_run_from_the_smallest_to_the_largest_value() {
+    let chart = Heatmap::new("weights", 2, 3, &[0.0, 0.5, 1.0, 0.25, 0.75, 0.1])
+        .unwrap()
+        .cell(30);
+    assert!(chart.to_svg().unwrap().contains("from 0.000 to 1.000"));
+    let png = decode(&chart.to_png().unwrap());
+    assert_eq!(png.dimensions(), chart.size());
+    // Viridis: the smallest value is dark purple, the largest yellow.
+    let dark = png
+        .pixels()
+        .filter(|p| p.0[0] < 80 && p.0[1] < 20 && p.0[2] > 60)
+        .count();
+    let yellow = png
+        .pixels()
+        .filter(|p| p.0[0] > 200 && p.0[1] > 200 && p.0[2] < 80)
+        .count();
+    assert!(dark >= 700 && yellow >= 700, "dark {dark}, yellow {yellow}");
+
+    let err = Heatmap::new("w", 2, 2, &[1.0; 3]).unwrap_err().to_string();
+    assert!(err.contains("2 x 2 cells but 3 values"), "{err}");
+    assert!(Heatmap::new("w", 1, 1, &[f64::NAN]).is_err());
 }

@@ -4,6 +4,7 @@
 //! As in dfdx, a layer with parameters has a *builder* type (no device, no dtype — what a model
 //! type alias names) and a *built* module holding the tensors; parameterless layers are both.
 
+mod attention_weights;
 mod batch_norm2d;
 mod conv2d;
 mod flatten;
@@ -14,6 +15,7 @@ mod relu;
 mod sequential;
 mod tokens;
 
+pub use attention_weights::attention_weights;
 pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool;
 pub use load_weights::load_weights;

@@ -15,12 +15,14 @@ mod bars;
 mod confusion;
 mod curves;
 mod display;
+mod heatmap;
 mod image_grid;
 
 pub use bars::{ClassBars, LineChart};
 pub use confusion::ConfusionHeatmap;
 pub use curves::TrainingCurves;
 pub use display::{evcxr_html, evcxr_png, png_bytes, tensor_html, EvcxrDisplay};
+pub use heatmap::Heatmap;
 pub use image_grid::{feature_maps, filter_grid, ImageGrid};
 
 use std::path::Path;

@@ -212,17 +212,27 @@ pub(crate) fn backward<E: CpuFloat>(
         backward_item(g, x_b, w, go_b, gx_b, s, gemm_par)
     };
     let total = if parallel {
-        x.par_chunks(in_len)
-            .zip(grad_out.par_chunks(out_len))
-            .zip(grad_x.par_chunks_mut(in_len))
-            .fold(
-                || BackwardScratch::new(g, w.len()),
-                |mut s, item_args| {
+        // One contiguous run of images per thread, partial sums merged in batch order: the
+        // same result on every run (rayon's `fold` groups items by work-stealing, so summing
+        // its partials would change the last bits from run to run and break exact resumes).
+        let per_chunk = g.batch.div_ceil(rayon::current_num_threads());
+        x.par_chunks(per_chunk * in_len)
+            .zip(grad_out.par_chunks(per_chunk * out_len))
+            .zip(grad_x.par_chunks_mut(per_chunk * in_len))
+            .map(|((xs, gos), gxs)| {
+                let mut s = BackwardScratch::new(g, w.len());
+                for item_args in xs
+                    .chunks(in_len)
+                    .zip(gos.chunks(out_len))
+                    .zip(gxs.chunks_mut(in_len))
+                {
                     item(&mut s, item_args);
-                    s
-                },
-            )
-            .reduce_with(BackwardScratch::merge)
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .reduce(BackwardScratch::merge)
     } else {
         let mut s = BackwardScratch::new(g, w.len());
         for item_args in x

@@ -59,43 +59,36 @@ fn install_then_uninstall_under_a_relative_prefix() {
     assert!(!spec.exists());
 }
 
+/// `mapping-kernel run` with a connection file that does not exist: it must fail, and say why.
+fn run_failure(config_dir: &std::path::Path) -> String {
+    let out = kernel()
+        .args([
+            "run",
+            "--connection-file",
+            "/no/such/kernel-1.json",
+            "--config-dir",
+        ])
+        .arg(config_dir)
+        .args(["--build-dir", "/tmp"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_missing_connection_file_is_a_clear_error() {
     let config = tempfile::tempdir().unwrap();
     for file in ["init.evcxr", "prelude.rs"] {
         std::fs::write(config.path().join(file), "").unwrap();
     }
-    let out = kernel()
-        .args([
-            "run",
-            "--connection-file",
-            "/no/such/kernel-1.json",
-            "--config-dir",
-        ])
-        .arg(config.path())
-        .args(["--build-dir", "/tmp"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = run_failure(config.path());
     assert!(err.contains("/no/such/kernel-1.json"), "{err}");
 }
 
 #[test]
 fn a_missing_config_is_a_clear_error() {
     let empty = tempfile::tempdir().unwrap();
-    let out = kernel()
-        .args([
-            "run",
-            "--connection-file",
-            "/no/such/kernel-1.json",
-            "--config-dir",
-        ])
-        .arg(empty.path())
-        .args(["--build-dir", "/tmp"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = run_failure(empty.path());
     assert!(err.contains("init.evcxr: missing"), "{err}");
 }

@@ -2,12 +2,11 @@
 //! inside its forward pass and does not return.
 
 use dfdx::nn::modules::MultiHeadAttention;
+use dfdx::nn::Module;
 use dfdx::shapes::{Axes4, Axis, Const, Dim, Dtype, HasShape};
 use dfdx::tensor::Tensor;
 use dfdx::tensor_ops::{Device, PermuteTo, ReshapeTo, TryMatMul, TryMul};
 use num_traits::Float;
-
-use dfdx::nn::Module;
 
 /// Self-attention weights of `mha` for `tokens` `(B, S, M)`: a `(B, H, S, S)` tensor whose
 /// `[b, h, i, j]` is how much query token `i` takes from token `j` in head `h`,

@@ -7,6 +7,7 @@
 pub use dfdx::data::*;
 pub use dfdx::prelude::*;
 
+pub use crate::data::CourseData;
 pub use crate::ensemble::{average, weighted_average, weights_from_scores, Stacking};
 pub use crate::models;
 pub use crate::nn::builders::{

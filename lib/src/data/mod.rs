@@ -9,6 +9,7 @@
 mod archive;
 mod byte_images;
 mod cifar;
+mod course;
 mod dataset;
 pub mod download;
 mod files;
@@ -27,6 +28,7 @@ pub use self::image::Image;
 pub use archive::extract_tar_gz;
 pub use byte_images::ByteImages;
 pub use cifar::{Cifar, Cifar100Labels, CIFAR10_CLASSES};
+pub use course::{CourseData, COURSE_DATA_ENV, MNIST_CANDIDATES};
 pub use dataset::{Dataset, Sample, Subset};
 pub use files::read_maybe_gz;
 pub use folder::{read_image, BadImagePolicy, ImageFolder};

@@ -1,4 +1,4 @@
-//! Dataset specs as the CLI and notebooks write them: `synthetic`, `mnist:DIR`,
+//! Dataset specs as the CLI and notebooks write them: `synthetic`, `synthetic-digits`, `mnist:DIR`,
 //! `fashion-mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, `folder:DIR`, `shards:DIR`.
 
 use std::path::PathBuf;
@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 pub enum DatasetSpec {
     /// The built-in drawn shapes (50,000 train / 10,000 test, 32x32 colour).
     Synthetic,
+    /// The built-in drawn shapes at MNIST's size (60,000 train / 10,000 test, 28x28 grey).
+    SyntheticDigits,
     Mnist(PathBuf),
     FashionMnist(PathBuf),
     Cifar10(PathBuf),
@@ -30,6 +32,9 @@ impl FromStr for DatasetSpec {
     fn from_str(spec: &str) -> Result<Self> {
         if spec == "synthetic" {
             return Ok(Self::Synthetic);
+        }
+        if spec == "synthetic-digits" {
+            return Ok(Self::SyntheticDigits);
         }
         let (kind, dir) = spec.split_once(':').ok_or_else(|| bad_spec(spec))?;
         let dir = PathBuf::from(dir);
@@ -48,7 +53,7 @@ impl FromStr for DatasetSpec {
 fn bad_spec(spec: &str) -> Error {
     Error::data(
         spec,
-        "not a dataset spec: use synthetic, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, cifar100:DIR, folder:DIR or shards:DIR",
+        "not a dataset spec: use synthetic, synthetic-digits, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, cifar100:DIR, folder:DIR or shards:DIR",
     )
 }
 
@@ -68,6 +73,14 @@ impl DatasetSpec {
                     (10_000, 2)
                 };
                 Box::new(Synthetic::new(SyntheticConfig::cifar_like(len, seed))?)
+            }
+            Self::SyntheticDigits => {
+                let (len, seed) = if split == Split::Train {
+                    (60_000, 1)
+                } else {
+                    (10_000, 2)
+                };
+                Box::new(Synthetic::new(SyntheticConfig::mnist_like(len, seed))?)
             }
             Self::Mnist(dir) => Box::new(Mnist::open(dir, split)?),
             Self::FashionMnist(dir) => Box::new(Mnist::open_fashion(dir, split)?),

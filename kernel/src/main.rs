@@ -1,5 +1,6 @@
 //! `mapping-kernel`: the course's Jupyter kernel ("Rust · mapping") and REPL. See README.md.
 
+mod build_slot;
 mod cells;
 mod connection;
 mod kernel;
@@ -129,7 +130,8 @@ fn main() {
             };
             let config_dir = build_dir.with_file_name("repl-config");
             spec::write_config(&config_dir, &spec::default_library_dir())?;
-            use_folders(&config_dir, &build_dir);
+            let slot = build_slot::claim(&build_dir)?;
+            use_folders(&config_dir, &slot.dir);
             repl::run()
         })(),
         Command::Run {
@@ -137,7 +139,16 @@ fn main() {
             config_dir,
             build_dir,
         } => spec::check_config(&config_dir).and_then(|()| {
-            use_folders(&config_dir, &build_dir);
+            // Held until the kernel exits: no other kernel builds in this folder meanwhile.
+            let slot = build_slot::claim(&build_dir)?;
+            if slot.dir != build_dir {
+                eprintln!(
+                    "mapping-kernel: {} is in use by another kernel; building in {}",
+                    build_dir.display(),
+                    slot.dir.display()
+                );
+            }
+            use_folders(&config_dir, &slot.dir);
             kernel::run(&connection_file)
         }),
     };

@@ -3,7 +3,8 @@
 # Needs cargo and python3: the PyTorch fixtures are committed (scripts/make_fixtures.py rewrites
 # them); the TensorBoard check reads our event files with the `tensorboard` package, and the
 # notebook tests drive the course kernel with nbclient/jupyter_client, all installed here into
-# the project-local .venv-test.
+# the project-local .venv-test. The book test installs mdbook (into .tools/) and Debian's
+# chromium (scripts/install-book-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== format";  cargo fmt --all -- --check
@@ -23,4 +24,9 @@ target/debug/mapping-kernel install --prefix .venv-test
 .venv-test/bin/python tests/notebooks/kernel_protocol.py --kernel mapping
 echo "== notebooks (executed headless on the kernel)"
 .venv-test/bin/python tests/notebooks/run.py --kernel mapping --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb
+echo "== book (built from the executed notebooks), its links and a look in headless Chromium"
+bash scripts/install-book-tools.sh --browser
+cargo run --locked -q -p mapping-book -- --chapters notebooks --executed target/notebooks --out book/content
+.tools/bin/mdbook build book
+.venv-test/bin/python tests/book/check_book.py --book target/book --chapters notebooks --screenshot target/artifacts/book-chapter.png
 echo "== benches and examples build"; cargo build --release --locked -p mapping --benches --examples

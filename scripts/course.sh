@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole course, end to end (README: Quick start, first command): a Python venv with
+# JupyterLab, the course kernel installed into it, every chapter executed headless on the
+# synthetic default, and the book built from the executed notebooks.
+# MAPPING_COURSE_DATA picks the data: `synthetic` (the default here) or `auto`, which uses
+# real MNIST where ../shared/data has it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MAPPING_COURSE_DATA="${MAPPING_COURSE_DATA:-synthetic}"
+
+echo "== Jupyter (into .venv)"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-course.txt
+echo "== the course kernel and the book converter"
+cargo build --locked -p mapping-kernel -p mapping-book
+target/debug/mapping-kernel install --prefix .venv
+echo "== the chapters (MAPPING_COURSE_DATA=$MAPPING_COURSE_DATA)"
+.venv/bin/python tests/notebooks/run.py --kernel mapping --out target/course notebooks/*.ipynb
+echo "== the book"
+bash scripts/install-book-tools.sh
+target/debug/mapping-book --chapters notebooks --executed target/course --out book/content
+.tools/bin/mdbook build book
+
+cat <<DONE
+
+The course ran: every chapter passed its checks.
+  executed notebooks   $PWD/target/course/
+  the book             file://$PWD/target/book/index.html
+  open the notebooks   .venv/bin/jupyter lab notebooks/   (kernel "Rust · mapping")
+DONE

@@ -21,7 +21,8 @@ echo "== kernel install (into .venv-test) and protocol"
 # `cargo test` built target/debug/mapping-kernel (for kernel/tests/cli.rs) with the workspace's
 # test features; a separate `cargo build -p` would resolve features anew and rebuild evcxr.
 target/debug/mapping-kernel install --prefix .venv-test
-.venv-test/bin/python tests/notebooks/kernel_protocol.py --kernel mapping
+# With cargo's network cut (a dead proxy): the kernel must start from what is on disk.
+CARGO_HTTP_PROXY=http://127.0.0.1:9 .venv-test/bin/python tests/notebooks/kernel_protocol.py --kernel mapping
 echo "== notebooks (executed headless on the kernel)"
 .venv-test/bin/python tests/notebooks/run.py --kernel mapping --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb
 echo "== book (built from the executed notebooks), its links and a look in headless Chromium"

@@ -122,8 +122,12 @@ pub fn write_config(config_dir: &Path, library: &Path) -> Result<(), String> {
         .to_string()
         .replace('\\', "\\\\")
         .replace('"', "\\\"");
+    // Offline: cargo resolves the library's dependencies from crates already downloaded (the
+    // kernel itself was built from them), so a kernel starts without a network and never
+    // waits on the registry index.
     let init = format!(
         "// Written by `mapping-kernel install`: the course library, compiled once per machine.\n\
+         :offline 1\n\
          :dep mapping = {{ path = \"{library}\", default-features = false }}\n"
     );
     private_file(&config_dir.join("init.evcxr"), init.as_bytes())?;
@@ -207,6 +211,7 @@ mod tests {
 
         let init = fs::read_to_string(dir.join("config/init.evcxr")).unwrap();
         assert!(init.contains(":dep mapping = { path = \"/"), "{init}");
+        assert!(init.contains(":offline 1\n:dep"), "{init}");
         assert!(fs::read_to_string(dir.join("config/prelude.rs"))
             .unwrap()
             .contains("CellIdFence"));

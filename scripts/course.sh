@@ -6,6 +6,8 @@
 # real MNIST where ../shared/data has it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A warm spare kernel left at the end exits after this many idle seconds (kernel/README.md).
+export MAPPING_KERNEL_SPARE_IDLE="${MAPPING_KERNEL_SPARE_IDLE:-300}"
 export MAPPING_COURSE_DATA="${MAPPING_COURSE_DATA:-synthetic}"
 
 echo "== Jupyter (into .venv)"

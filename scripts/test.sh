@@ -7,6 +7,8 @@
 # chromium (scripts/install-book-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A warm spare kernel left at the end exits after this many idle seconds (kernel/README.md).
+export MAPPING_KERNEL_SPARE_IDLE="${MAPPING_KERNEL_SPARE_IDLE:-300}"
 echo "== format";  cargo fmt --all -- --check
 echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
 [ -d ../shared/data ] || echo "SKIPPED: real-data tests (../shared/data is absent beside the checkout)"

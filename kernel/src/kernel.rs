@@ -37,13 +37,24 @@ enum Job {
     },
 }
 
-pub fn run(connection_file: &Path) -> Result<(), String> {
+/// An evcxr context whose prelude has already compiled (a spare kernel's).
+pub type Started = (evcxr::CommandContext, evcxr::EvalContextOutputs);
+
+/// Called once the prelude is ready (the kernel launches its spare then, so that the spare's
+/// warm-up never slows this kernel's own start).
+pub type OnReady = Box<dyn FnOnce() + Send>;
+
+pub fn run(
+    connection_file: &Path,
+    started: Option<Started>,
+    on_ready: OnReady,
+) -> Result<(), String> {
     let info = ConnectionInfo::read(connection_file)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(serve(info))
+    runtime.block_on(serve(info, started, on_ready))
 }
 
 async fn bind<S: Socket>(info: &ConnectionInfo, port: u16) -> Result<S, String> {
@@ -56,7 +67,11 @@ async fn bind<S: Socket>(info: &ConnectionInfo, port: u16) -> Result<S, String> 
     Ok(socket)
 }
 
-async fn serve(info: ConnectionInfo) -> Result<(), String> {
+async fn serve(
+    info: ConnectionInfo,
+    started: Option<Started>,
+    on_ready: OnReady,
+) -> Result<(), String> {
     let signer = Signer::new(&info.key);
     if info.key.is_empty() {
         eprintln!("mapping-kernel: the connection file has no key; messages are not signed");
@@ -95,7 +110,7 @@ async fn serve(info: ConnectionInfo) -> Result<(), String> {
     let (jobs, job_queue) = std::sync::mpsc::channel::<Job>();
     {
         let (iopub, session, child) = (iopub.clone(), session.clone(), child.clone());
-        std::thread::spawn(move || evaluator(job_queue, iopub, session, child));
+        std::thread::spawn(move || evaluator(job_queue, iopub, session, child, started, on_ready));
     }
 
     let control_state = (signer.clone(), session.clone(), iopub.clone(), child);
@@ -292,14 +307,21 @@ fn evaluator(
     iopub: Iopub,
     session: String,
     child_slot: Arc<Mutex<Option<Arc<Mutex<Child>>>>>,
+    ready: Option<Started>,
+    on_ready: OnReady,
 ) {
     let started = std::time::Instant::now();
-    let mut context = match cells::start(true) {
+    let context = match ready {
+        Some(ready) => Ok(ready),
+        None => cells::start(true),
+    };
+    let mut context = match context {
         Ok((context, outputs)) => {
             eprintln!(
                 "mapping-kernel: prelude ready in {:.1}s",
                 started.elapsed().as_secs_f64()
             );
+            on_ready();
             *child_slot.lock().unwrap() = Some(context.process_handle());
             Ok((
                 context,

@@ -6,6 +6,7 @@ mod connection;
 mod kernel;
 mod logo;
 mod repl;
+mod spare;
 mod spec;
 mod wire;
 
@@ -64,6 +65,15 @@ enum Command {
         #[arg(long)]
         build_dir: PathBuf,
     },
+    /// Warm up a spare kernel for the next start and serve it when handed over (launched by
+    /// `run`; see spare.rs)
+    #[command(hide = true)]
+    Spare {
+        #[arg(long)]
+        config_dir: PathBuf,
+        #[arg(long)]
+        build_dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -91,7 +101,7 @@ impl LocationArgs {
 }
 
 /// Points evcxr at the config and build folders (read when its context starts).
-fn use_folders(config_dir: &std::path::Path, build_dir: &std::path::Path) {
+pub(crate) fn use_folders(config_dir: &std::path::Path, build_dir: &std::path::Path) {
     std::env::set_var("EVCXR_CONFIG_DIR", config_dir);
     std::env::set_var("EVCXR_TMPDIR", build_dir);
 }
@@ -139,6 +149,9 @@ fn main() {
             config_dir,
             build_dir,
         } => spec::check_config(&config_dir).and_then(|()| {
+            if spare::enabled() && spare::hand_over(&build_dir, &config_dir, &connection_file) {
+                return Ok(());
+            }
             // Held until the kernel exits: no other kernel builds in this folder meanwhile.
             let slot = build_slot::claim(&build_dir)?;
             if slot.dir != build_dir {
@@ -149,8 +162,13 @@ fn main() {
                 );
             }
             use_folders(&config_dir, &slot.dir);
-            kernel::run(&connection_file)
+            let launch_spare = Box::new(move || spare::launch(&config_dir, &build_dir));
+            kernel::run(&connection_file, None, launch_spare)
         }),
+        Command::Spare {
+            config_dir,
+            build_dir,
+        } => spec::check_config(&config_dir).and_then(|()| spare::serve(&config_dir, &build_dir)),
     };
     if let Err(message) = result {
         eprintln!("mapping-kernel: {message}");

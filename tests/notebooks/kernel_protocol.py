@@ -3,13 +3,16 @@
 - kernel_info is answered at once, before the prelude has compiled;
 - a forged (wrongly signed) execute_request is not run and gets no reply;
 - a panicking cell fails with ename "panic", and earlier variables survive it;
-- one cell shows several displays and updates one of them in place.
+- one cell shows several displays and updates one of them in place;
+- the next kernel start is handed to the warm spare the first kernel launched, and runs in the
+  new kernel's working directory with its environment.
 
     python tests/notebooks/kernel_protocol.py --kernel mapping
 """
-import argparse, sys, tempfile, time
+import argparse, os, sys, tempfile, time
 from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import start_new_kernel
 from jupyter_client.session import Session
 
@@ -18,7 +21,11 @@ def run(kc, code, timeout=600):
     """Executes `code`; returns (reply content, iopub messages of that request)."""
     msg_id = kc.execute(code)
     reply = kc.get_shell_msg(timeout=timeout)
-    assert reply["parent_header"]["msg_id"] == msg_id
+    # A kernel that binds its sockets late (a spare taking over) may still owe replies to the
+    # repeated kernel_info requests that start_new_kernel sent while waiting.
+    while reply["parent_header"].get("msg_id") != msg_id:
+        assert reply["msg_type"] == "kernel_info_reply", reply
+        reply = kc.get_shell_msg(timeout=timeout)
     messages = []
     while True:
         msg = kc.get_iopub_msg(timeout=timeout)
@@ -79,7 +86,39 @@ handle.update("text/plain", "epoch 2");
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
+    check_spare(args.kernel)
     return 0
+
+
+def check_spare(kernel):
+    """The kernel above launched a spare once its prelude was ready; the next start hands over."""
+    argv = KernelSpecManager().get_kernel_spec(kernel).argv
+    socket = Path(argv[argv.index("--build-dir") + 1]) / ".spare.sock"
+    waited = time.monotonic()
+    while not socket.exists():
+        # The first spare on a machine builds the library into its own folder (minutes).
+        assert time.monotonic() - waited < 1200, f"no spare kernel at {socket} after 20 min"
+        time.sleep(0.5)
+    print(f"ok   spare ready {time.monotonic() - waited:.0f} s after the first kernel shut down")
+    workdir = Path(tempfile.mkdtemp()).resolve()
+    started = time.monotonic()
+    km, kc = start_new_kernel(kernel_name=kernel, startup_timeout=60, cwd=str(workdir),
+                              env={**os.environ, "MAPPING_PROBE": "handed over"})
+    try:
+        content, messages = run(kc, 'format!("{} {} {}", std::env::var("MAPPING_KERNEL_SPARE_SERVED").unwrap_or_default(), '
+                                    'std::env::var("MAPPING_PROBE").unwrap_or_default(), '
+                                    'std::env::current_dir().unwrap().display())')
+        first_result = time.monotonic() - started
+        assert content["status"] == "ok", content
+        result = [m for m in messages if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
+        assert result.strip('"') == f"1 handed over {workdir}", result
+        content, messages = run(kc, "let t: Tensor<Rank1<2>, f32, AutoDevice> = dev.tensor([1.0, 2.0]);\nt.array()[1]")
+        assert content["status"] == "ok", content
+        print(f"ok   the next kernel was handed to the spare: its directory and environment, "
+              f"first result {first_result:.1f} s after start")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
 
 
 def handle_id(messages):

@@ -25,25 +25,30 @@ pub fn claim(base: &Path) -> Result<BuildSlot, String> {
     for n in 1..=MAX_SLOTS {
         let dir = slot_dir(base, n);
         crate::spec::private_dir(&dir)?;
-        let lock_path = dir.join(".kernel.lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| format!("{}: {e}", lock_path.display()))?;
-        match lock.try_lock() {
-            Ok(()) => return Ok(BuildSlot { dir, _lock: lock }),
-            Err(TryLockError::WouldBlock) => continue,
-            Err(TryLockError::Error(e)) => {
-                return Err(format!("{}: cannot lock: {e}", lock_path.display()))
-            }
+        if let Some(lock) = try_lock(&dir.join(".kernel.lock"))? {
+            return Ok(BuildSlot { dir, _lock: lock });
         }
     }
     Err(format!(
         "{}: {MAX_SLOTS} kernels are already running on this build folder; shut one down",
         base.display()
     ))
+}
+
+/// An exclusive lock on `path` (created if missing) for as long as the file is open, or
+/// `None` when another process holds it.
+pub fn try_lock(path: &Path) -> Result<Option<File>, String> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", path.display())),
+    }
 }
 
 fn slot_dir(base: &Path, n: usize) -> PathBuf {

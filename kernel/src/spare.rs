@@ -12,7 +12,7 @@
 //! off; an unused spare exits after `MAPPING_KERNEL_SPARE_IDLE` seconds (default 1800).
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::os::unix::process::CommandExt;
@@ -148,7 +148,7 @@ pub fn launch(config_dir: &Path, build_base: &Path) {
 pub fn serve(config_dir: &Path, build_base: &Path) -> Result<(), String> {
     crate::spec::private_dir(build_base)?;
     // One spare per build folder at a time, warming or waiting.
-    let Some(_spare_lock) = lock(&build_base.join(".spare.lock"))? else {
+    let Some(_spare_lock) = build_slot::try_lock(&build_base.join(".spare.lock"))? else {
         return Ok(());
     };
     let slot = build_slot::claim(build_base)?;
@@ -234,20 +234,6 @@ fn wait_for_kernel(listener: &UnixListener, idle: Duration) -> Option<UnixStream
     None
 }
 
-fn lock(path: &Path) -> Result<Option<File>, String> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(TryLockError::WouldBlock) => Ok(None),
-        Err(TryLockError::Error(e)) => Err(format!("{}: {e}", path.display())),
-    }
-}
-
 /// The cell that gives the spare's evcxr process the notebook's working directory and
 /// environment (it inherited the launching kernel's).
 fn adopt_code(
@@ -326,8 +312,10 @@ mod tests {
     #[test]
     fn one_spare_per_build_folder() {
         let dir = tempfile::tempdir().unwrap();
-        let first = lock(&dir.path().join(".spare.lock")).unwrap();
+        let first = build_slot::try_lock(&dir.path().join(".spare.lock")).unwrap();
         assert!(first.is_some());
-        assert!(lock(&dir.path().join(".spare.lock")).unwrap().is_none());
+        assert!(build_slot::try_lock(&dir.path().join(".spare.lock"))
+            .unwrap()
+            .is_none());
     }
 }

@@ -6,6 +6,8 @@
 //! `(C, H, W)`.
 
 mod cpu_float;
+#[cfg(feature = "cuda")]
+pub mod cuda;
 mod gemm;
 mod grads;
 mod host;

@@ -3,6 +3,8 @@
 //! As PyTorch's default (`count_include_pad=True`), zero padding counts in the divisor.
 
 mod cpu;
+#[cfg(feature = "cuda")]
+mod cuda;
 
 use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
 use dfdx::tensor::{SplitTape, Tape, Tensor};

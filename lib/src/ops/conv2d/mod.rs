@@ -4,6 +4,8 @@
 //! The output's height and width types come from [`ConvOutDim`]: `Const` in, `Const` out.
 
 mod cpu;
+#[cfg(feature = "cuda")]
+mod cuda;
 
 use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
 use dfdx::tensor::{Merge, SplitTape, Tape, Tensor};

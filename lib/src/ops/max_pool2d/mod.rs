@@ -4,6 +4,8 @@
 //! the position that held the maximum.
 
 mod cpu;
+#[cfg(feature = "cuda")]
+mod cuda;
 
 use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
 use dfdx::tensor::{SplitTape, Tape, Tensor};

@@ -5,6 +5,8 @@
 //! each way. The layer `mapping::nn::ReLU` uses it.
 
 mod cpu;
+#[cfg(feature = "cuda")]
+mod cuda;
 
 use dfdx::shapes::{Dtype, Shape};
 use dfdx::tensor::{SplitTape, Tape, Tensor};

@@ -1,0 +1,82 @@
+//! Average pooling on the GPU (NVRTC kernels in avg_pool2d.cu).
+
+use cudarc::driver::LaunchAsync;
+use dfdx::shapes::Shape;
+use dfdx::tensor::{Cuda, CudaError, PutTape, Tape, Tensor};
+use dfdx::tensor_ops::Device;
+
+use super::AvgPool2dKernel;
+use crate::ops::cuda::bridge::{cuda_device, device_values, tensor_from_kernel};
+use crate::ops::cuda::kernels::{launch_for, KernelSource};
+use crate::ops::cuda::pool_window::PoolWindow;
+use crate::ops::cuda::CudaFloat;
+use crate::ops::grads::many_mut;
+use crate::ops::window::Window2d;
+
+const KERNELS: KernelSource = KernelSource {
+    module: "mapping_avg_pool2d",
+    source: include_str!("avg_pool2d.cu"),
+    functions: &[
+        "avg_pool2d_forward_f32",
+        "avg_pool2d_backward_f32",
+        "avg_pool2d_forward_f64",
+        "avg_pool2d_backward_f64",
+    ],
+};
+
+impl<E: CudaFloat> AvgPool2dKernel<E> for Cuda
+where
+    Cuda: Device<E>,
+{
+    fn avg_pool2d_forward<Xs: Shape, Os: Shape, T: Tape<E, Self>>(
+        window: Window2d,
+        planes: usize,
+        x: Tensor<Xs, E, Self>,
+        out_shape: Os,
+        mut tape: T,
+    ) -> Result<Tensor<Os, E, Self, T>, CudaError> {
+        let cuda = x.device().clone();
+        let xs = device_values(&x)?;
+        let dev = cuda_device::<E>(&xs);
+        let args = PoolWindow::new(&window, planes);
+        let outputs = planes * window.out_plane();
+        let out = tensor_from_kernel(&cuda, out_shape, |out| {
+            if outputs == 0 {
+                return Ok(());
+            }
+            let f = KERNELS.function(&dev, &format!("avg_pool2d_forward_{}", E::SUFFIX))?;
+            // SAFETY: `x` holds `planes` input planes and `out` `outputs` values.
+            unsafe {
+                f.launch(
+                    launch_for(outputs),
+                    (args, E::cuda_slice(&xs), E::cuda_slice_mut(out)),
+                )
+            }?;
+            Ok(())
+        })?;
+        if T::OWNS_TAPE {
+            let (x_ghost, out_ghost) = (x.ghost(), out.ghost());
+            tape.add_backward_op(move |grads| {
+                let [gx, go] = many_mut(grads, |grads, i| {
+                    Ok(match i {
+                        0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
+                        _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
+                    })
+                })?;
+                if outputs == 0 {
+                    return Ok(());
+                }
+                let f = KERNELS.function(&dev, &format!("avg_pool2d_backward_{}", E::SUFFIX))?;
+                // SAFETY: `grad_out` holds `outputs` values and `grad_x` `planes` input planes.
+                unsafe {
+                    f.launch(
+                        launch_for(planes * window.in_plane()),
+                        (args, E::cuda_slice(go), E::cuda_slice_mut(gx)),
+                    )
+                }?;
+                Ok(())
+            });
+        }
+        Ok(out.put_tape(tape))
+    }
+}

@@ -11,6 +11,14 @@ cd "$(dirname "$0")/.."
 export MAPPING_KERNEL_SPARE_IDLE="${MAPPING_KERNEL_SPARE_IDLE:-300}"
 echo "== format";  cargo fmt --all -- --check
 echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
+# The GPU path must keep compiling where there is no GPU and no CUDA toolkit: dfdx's and
+# cudarc's `ci-check` skip the toolkit, so this type-checks (and lints) every CUDA kernel's
+# host side, the GPU tests and the GPU bench.
+echo "== CUDA path type-checks (cargo check -p mapping --features cuda,dfdx/ci-check)"
+cargo check --locked -p mapping --features cuda,dfdx/ci-check
+cargo clippy --locked -p mapping -p mapping-tests --all-targets \
+    --features mapping-tests/cuda,dfdx/ci-check -- -D warnings
+echo "SKIPPED: GPU tests and GPU bench (no GPU here; scripts/gpu-check.sh runs them on one)"
 [ -d ../shared/data ] || echo "SKIPPED: real-data tests (../shared/data is absent beside the checkout)"
 echo "== python test tools (.venv-test)"
 [ -x .venv-test/bin/python ] || python3 -m venv .venv-test

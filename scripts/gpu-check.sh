@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The GPU check (issue: CUDA): the GPU tests and the GPU benchmark, on a machine with an NVIDIA
+# GPU, the CUDA toolkit (nvcc, nvidia-smi) and Rust, but no access to crates.io.
+#
+#   bash scripts/gpu-check.sh vendor   # where crates.io is reachable: crates into .vendor/
+#   bash scripts/gpu-check.sh          # on the GPU machine, with .vendor/ copied beside
+#
+# `vendor` keeps the full sources only of the crates the CUDA build compiles and leaves the
+# rest of the workspace's crates as manifests, so .vendor/ stays small enough to carry.
+# The run builds offline from .vendor/, runs tests/tests/gpu.rs (every op's forward and
+# backward against the CPU and PyTorch, a seed-CNN training run), then the seed-CNN training
+# benchmark at batch 512 beside PyTorch on the same GPU when python3 has torch, and writes
+# target/gpu-check/summary.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=target/gpu-check
+vendor_config=(--config 'source.crates-io.replace-with="vendored"'
+               --config 'source.vendored.directory=".vendor"')
+
+if [ "${1:-run}" = vendor ]; then
+    rm -rf .vendor
+    cargo vendor --locked --versioned-dirs .vendor >/dev/null 2>&1
+    # The crates a CUDA build of the tests and bench compiles, as name-version folders.
+    needed=$(cargo tree --locked -p mapping-tests -p mapping --features mapping/cuda \
+        -e normal,build,dev --prefix none --format '{p}' 2>/dev/null |
+        awk '{print $1"-"substr($2,2)}' | sort -u)
+    for dir in .vendor/*/; do
+        name=$(basename "$dir")
+        grep -qxF "$name" <<<"$needed" && continue
+        # Not compiled: keep the manifest (cargo still resolves the whole workspace) and
+        # clear the checksum list so the removed files are not missed.
+        find "$dir" -mindepth 1 -maxdepth 1 ! -name Cargo.toml ! -name .cargo-checksum.json \
+            -exec rm -rf {} +
+        python3 - "$dir/.cargo-checksum.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+meta = json.load(open(path))
+meta["files"] = {}
+json.dump(meta, open(path, "w"))
+PY
+    done
+    echo "vendored into .vendor: $(du -sh .vendor | cut -f1) ($(wc -l <<<"$needed") crates kept whole)"
+    exit 0
+fi
+
+[ -d .vendor ] || { echo "no .vendor/: run 'bash scripts/gpu-check.sh vendor' where crates.io is reachable" >&2; exit 2; }
+command -v nvidia-smi >/dev/null || { echo "SKIPPED: no nvidia-smi, so no GPU to check" >&2; exit 2; }
+mkdir -p "$out"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+
+echo "== GPU tests (tests/tests/gpu.rs)"
+cargo test --offline --release "${vendor_config[@]}" -p mapping-tests --features cuda \
+    --test gpu -- --nocapture 2>&1 | tee "$out/tests.log"
+tests_line=$(grep -E '^test result' "$out/tests.log" | tail -1)
+if grep -q SKIPPED "$out/tests.log"; then
+    echo "the GPU tests skipped: no CUDA device was usable" >&2
+    exit 1
+fi
+
+echo "== seed CNN training at batch 512 (ours, then PyTorch)"
+cargo bench --offline "${vendor_config[@]}" -p mapping --features cuda --bench seed_cnn_gpu \
+    -- --steps 20 --repeats 5 | tee "$out/bench_mapping.json"
+if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+    python3 scripts/torch_seed_cnn_gpu.py --steps 20 --repeats 5 | tee "$out/bench_pytorch.json"
+else
+    echo '{"skipped":"python3 has no torch with CUDA"}' | tee "$out/bench_pytorch.json"
+fi
+
+python3 - "$out" "$tests_line" <<'PY'
+import json, pathlib, sys
+out, tests_line = pathlib.Path(sys.argv[1]), sys.argv[2]
+ours = json.loads((out / "bench_mapping.json").read_text().strip().splitlines()[-1])
+peer = json.loads((out / "bench_pytorch.json").read_text().strip().splitlines()[-1])
+lines = [
+    "# GPU check",
+    f"- GPU: {(out / 'gpu.txt').read_text().strip()}",
+    f"- tests/tests/gpu.rs: {tests_line}",
+    f"- seed CNN training, batch 512: mapping {ours['train_images_per_s']} images/s "
+    f"({ours['step_ms']} ms/step, median)",
+]
+if "train_images_per_s" in peer:
+    ratio = ours["train_images_per_s"] / peer["train_images_per_s"]
+    lines.append(f"- {peer['framework']} on the same GPU: {peer['train_images_per_s']} images/s "
+                 f"({peer['step_ms']} ms/step); ratio mapping / PyTorch = {ratio:.2f}")
+else:
+    lines.append(f"- PyTorch: {peer['skipped']}")
+(out / "summary.md").write_text("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY

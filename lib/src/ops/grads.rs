@@ -33,3 +33,21 @@ pub(crate) fn many_mut<E: Dtype, D: Storage<E>, const N: usize>(
     // not modified while the returned borrows (tied to `grads`) live.
     Ok(ptrs.map(|p| unsafe { &mut *p }))
 }
+
+/// The gradient buffers of the given tensors (ghosts or tensors), in order, all at once:
+/// `let [grad_x, grad_out] = grads_of!(grads, &x_ghost, &out_ghost)?;`
+macro_rules! grads_of {
+    ($grads:expr, $($tensor:expr),+ $(,)?) => {
+        $crate::ops::grads::many_mut($grads, |grads, i| {
+            let mut k = 0usize;
+            $(
+                if i == k {
+                    return Ok(grads.get_or_alloc_mut($tensor)? as *mut _);
+                }
+                k += 1;
+            )+
+            unreachable!("grads_of! asked for gradient {i} of {k}")
+        })
+    };
+}
+pub(crate) use grads_of;

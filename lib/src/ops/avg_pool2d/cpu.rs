@@ -8,7 +8,7 @@ use dfdx::tensor_ops::Device;
 use rayon::prelude::*;
 
 use super::AvgPool2dKernel;
-use crate::ops::grads::many_mut;
+use crate::ops::grads::grads_of;
 use crate::ops::host::to_host;
 use crate::ops::window::Window2d;
 use crate::ops::CpuFloat;
@@ -33,12 +33,7 @@ where
         if T::OWNS_TAPE {
             let (x_ghost, out_ghost) = (x.ghost(), out.ghost());
             tape.add_backward_op(move |grads| {
-                let [gx, go] = many_mut(grads, |grads, i| {
-                    Ok(match i {
-                        0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
-                        _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
-                    })
-                })?;
+                let [gx, go] = grads_of!(grads, &x_ghost, &out_ghost)?;
                 backward(&window, go, gx);
                 Ok(())
             });

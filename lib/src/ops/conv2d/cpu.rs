@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::{Conv2dGeometry, Conv2dKernel};
 use crate::ops::gemm::{matmul, MatRef, Parallelism};
-use crate::ops::grads::many_mut;
+use crate::ops::grads::grads_of;
 use crate::ops::host::to_host;
 use crate::ops::window::Window2d;
 use crate::ops::CpuFloat;
@@ -45,24 +45,12 @@ where
                 let g = &geometry;
                 match &b_ghost {
                     Some(b_ghost) => {
-                        let [gx, gw, gb, go] = many_mut(grads, |grads, i| {
-                            Ok(match i {
-                                0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
-                                1 => grads.get_or_alloc_mut(&w_ghost)? as *mut _,
-                                2 => grads.get_or_alloc_mut(b_ghost)? as *mut _,
-                                _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
-                            })
-                        })?;
+                        let [gx, gw, gb, go] =
+                            grads_of!(grads, &x_ghost, &w_ghost, b_ghost, &out_ghost)?;
                         backward(g, &xs, &ws, go, gx, gw, Some(&mut gb[..]));
                     }
                     None => {
-                        let [gx, gw, go] = many_mut(grads, |grads, i| {
-                            Ok(match i {
-                                0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
-                                1 => grads.get_or_alloc_mut(&w_ghost)? as *mut _,
-                                _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
-                            })
-                        })?;
+                        let [gx, gw, go] = grads_of!(grads, &x_ghost, &w_ghost, &out_ghost)?;
                         backward(g, &xs, &ws, go, gx, gw, None);
                     }
                 }

@@ -19,7 +19,7 @@ use crate::ops::cuda::bridge::{
 };
 use crate::ops::cuda::kernels::{launch_for, KernelSource};
 use crate::ops::cuda::CudaFloat;
-use crate::ops::grads::many_mut;
+use crate::ops::grads::grads_of;
 
 const KERNELS: KernelSource = KernelSource {
     module: "mapping_conv2d",
@@ -138,27 +138,15 @@ where
                 let g = &geometry;
                 match &b_ghost {
                     Some(b_ghost) => {
-                        let [gx, gw, gb, go] = many_mut(grads, |grads, i| {
-                            Ok(match i {
-                                0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
-                                1 => grads.get_or_alloc_mut(&w_ghost)? as *mut _,
-                                2 => grads.get_or_alloc_mut(b_ghost)? as *mut _,
-                                _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
-                            })
-                        })?;
+                        let [gx, gw, gb, go] =
+                            grads_of!(grads, &x_ghost, &w_ghost, b_ghost, &out_ghost)?;
                         let (xs, ws) = (E::cuda_slice(&xs), E::cuda_slice(&ws));
                         let (gx, gw) = (E::cuda_slice_mut(gx), E::cuda_slice_mut(gw));
                         let (go, gb) = (E::cuda_slice(go), E::cuda_slice_mut(gb));
                         backward(&cuda, &dev, g, xs, ws, go, gx, gw, Some(gb))
                     }
                     None => {
-                        let [gx, gw, go] = many_mut(grads, |grads, i| {
-                            Ok(match i {
-                                0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
-                                1 => grads.get_or_alloc_mut(&w_ghost)? as *mut _,
-                                _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
-                            })
-                        })?;
+                        let [gx, gw, go] = grads_of!(grads, &x_ghost, &w_ghost, &out_ghost)?;
                         let (xs, ws) = (E::cuda_slice(&xs), E::cuda_slice(&ws));
                         let (gx, gw) = (E::cuda_slice_mut(gx), E::cuda_slice_mut(gw));
                         backward(&cuda, &dev, g, xs, ws, E::cuda_slice(go), gx, gw, None)

@@ -11,7 +11,7 @@ use crate::ops::cuda::bridge::{cuda_device, device_values, tensor_from_kernel};
 use crate::ops::cuda::kernels::{launch_for, KernelSource};
 use crate::ops::cuda::pool_window::PoolWindow;
 use crate::ops::cuda::CudaFloat;
-use crate::ops::grads::many_mut;
+use crate::ops::grads::grads_of;
 use crate::ops::window::Window2d;
 
 const KERNELS: KernelSource = KernelSource {
@@ -65,12 +65,7 @@ where
         if T::OWNS_TAPE {
             let (x_ghost, out_ghost) = (x.ghost(), out.ghost());
             tape.add_backward_op(move |grads| {
-                let [gx, go] = many_mut(grads, |grads, i| {
-                    Ok(match i {
-                        0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
-                        _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
-                    })
-                })?;
+                let [gx, go] = grads_of!(grads, &x_ghost, &out_ghost)?;
                 if outputs == 0 {
                     return Ok(());
                 }

@@ -8,7 +8,7 @@ use dfdx::tensor_ops::Device;
 use rayon::prelude::*;
 
 use super::ReluKernel;
-use crate::ops::grads::many_mut;
+use crate::ops::grads::grads_of;
 use crate::ops::host::to_host;
 use crate::ops::CpuFloat;
 
@@ -38,12 +38,7 @@ where
             let mask = out.clone();
             tape.add_backward_op(move |grads| {
                 let positive = to_host(&mask)?;
-                let [gx, go] = many_mut(grads, |grads, i| {
-                    Ok(match i {
-                        0 => grads.get_or_alloc_mut(&x_ghost)? as *mut _,
-                        _ => grads.get_or_alloc_mut(&out_ghost)? as *mut _,
-                    })
-                })?;
+                let [gx, go] = grads_of!(grads, &x_ghost, &out_ghost)?;
                 gx.par_chunks_mut(CHUNK)
                     .zip(go.par_chunks(CHUNK))
                     .zip(positive.par_chunks(CHUNK))

@@ -6,19 +6,22 @@
 # real MNIST where ../shared/data has it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+stage() { printf '== %s   [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 # A warm spare kernel left at the end exits after this many idle seconds (kernel/README.md).
 export MAPPING_KERNEL_SPARE_IDLE="${MAPPING_KERNEL_SPARE_IDLE:-300}"
 export MAPPING_COURSE_DATA="${MAPPING_COURSE_DATA:-synthetic}"
 
-echo "== Jupyter (into .venv)"
+stage "Jupyter (into .venv)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-course.txt
-echo "== the course kernel and the book converter"
-cargo build --locked -p mapping-kernel -p mapping-book
+stage "the course kernel and the book converter"
+# `-p mapping` resolves the library with its default features, as `cargo test --workspace` does,
+# so after the tests (CI) this reuses their build instead of compiling evcxr and dfdx again.
+cargo build --locked -p mapping -p mapping-kernel -p mapping-book
 target/debug/mapping-kernel install --prefix .venv
-echo "== the chapters (MAPPING_COURSE_DATA=$MAPPING_COURSE_DATA)"
+stage "the chapters (MAPPING_COURSE_DATA=$MAPPING_COURSE_DATA)"
 .venv/bin/python tests/notebooks/run.py --kernel mapping --out target/course notebooks/*.ipynb
-echo "== the book"
+stage "the book"
 bash scripts/install-book-tools.sh
 target/debug/mapping-book --chapters notebooks --executed target/course --out book/content
 .tools/bin/mdbook build book

@@ -7,37 +7,39 @@
 # chromium (scripts/install-book-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage's header says how long the script has run, so a slow CI log shows where time went.
+stage() { printf '== %s   [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 # A warm spare kernel left at the end exits after this many idle seconds (kernel/README.md).
 export MAPPING_KERNEL_SPARE_IDLE="${MAPPING_KERNEL_SPARE_IDLE:-300}"
-echo "== format";  cargo fmt --all -- --check
-echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
+stage "format"; cargo fmt --all -- --check
+stage "lint"; cargo clippy --workspace --all-targets --locked -- -D warnings
 # The GPU path must keep compiling where there is no GPU and no CUDA toolkit: dfdx's and
 # cudarc's `ci-check` skip the toolkit, so this type-checks (and lints) every CUDA kernel's
 # host side, the GPU tests and the GPU bench.
-echo "== CUDA path type-checks (cargo check -p mapping --features cuda,dfdx/ci-check)"
-cargo check --locked -p mapping --features cuda,dfdx/ci-check
+stage "CUDA path type-checks and lints (features mapping-tests/cuda,dfdx/ci-check)"
 cargo clippy --locked -p mapping -p mapping-tests --all-targets \
     --features mapping-tests/cuda,dfdx/ci-check -- -D warnings
 echo "SKIPPED: GPU tests and GPU bench (no GPU here; scripts/gpu-check.sh runs them on one)"
 [ -d ../shared/data ] || echo "SKIPPED: real-data tests (../shared/data is absent beside the checkout)"
-echo "== python test tools (.venv-test)"
+stage "python test tools (.venv-test)"
 [ -x .venv-test/bin/python ] || python3 -m venv .venv-test
 .venv-test/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 export MAPPING_TEST_PYTHON="$PWD/.venv-test/bin/python"
-echo "== tests";   cargo test --workspace --locked
-echo "== notebooks committed without outputs"
+stage "tests"; cargo test --workspace --locked
+stage "notebooks committed without outputs"
 .venv-test/bin/python tests/notebooks/run.py --check-only --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb
-echo "== kernel install (into .venv-test) and protocol"
+stage "kernel install (into .venv-test) and protocol"
 # `cargo test` built target/debug/mapping-kernel (for kernel/tests/cli.rs) with the workspace's
 # test features; a separate `cargo build -p` would resolve features anew and rebuild evcxr.
 target/debug/mapping-kernel install --prefix .venv-test
 # With cargo's network cut (a dead proxy): the kernel must start from what is on disk.
 CARGO_HTTP_PROXY=http://127.0.0.1:9 .venv-test/bin/python tests/notebooks/kernel_protocol.py --kernel mapping
-echo "== notebooks (executed headless on the kernel)"
+stage "notebooks (executed headless on the kernel)"
 .venv-test/bin/python tests/notebooks/run.py --kernel mapping --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb
-echo "== book (built from the executed notebooks), its links and a look in headless Chromium"
+stage "book (built from the executed notebooks), its links and a look in headless Chromium"
 bash scripts/install-book-tools.sh --browser
 cargo run --locked -q -p mapping-book -- --chapters notebooks --executed target/notebooks --out book/content
 .tools/bin/mdbook build book
 .venv-test/bin/python tests/book/check_book.py --book target/book --chapters notebooks --screenshot target/artifacts/book-chapter.png
-echo "== benches and examples build"; cargo build --release --locked -p mapping --benches --examples
+# Benches and examples are type-checked and linted by the clippy stage (--all-targets).
+stage "done"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads a TensorBoard event file with the `tensorboard` package (the reader TensorBoard itself
 uses) and prints its scalars as JSON: {"tag": [[step, value], ...], ...}.
-Used by tests/tests/tensorboard.rs to check mapping's event writer.
+Used by tests/tests/suite/tensorboard.rs to check mapping's event writer.
 Usage: read_tfevents.py EVENTS_FILE
 """
 import json

@@ -12,7 +12,7 @@ use num_traits::Float;
 /// `[b, h, i, j]` is how much query token `i` takes from token `j` in head `h`,
 /// `softmax(q k^T / sqrt(K / H))` — each row sums to 1.
 ///
-/// The same computation as dfdx's forward pass (`tests/tests/attention_weights.rs` rebuilds the
+/// The same computation as dfdx's forward pass (`tests/tests/suite/attention_weights.rs` rebuilds the
 /// layer's output from these weights and compares).
 pub fn attention_weights<
     const M: usize,

@@ -2,7 +2,7 @@
 //!
 //! dfdx has SGD, Adam and RMSprop, but keeps their state (moments, step count) private, so a
 //! checkpoint could not resume them exactly, and it has no AdaGrad. These follow
-//! `torch.optim`'s formulas (checked step by step against PyTorch in `tests/tests/optim.rs`)
+//! `torch.optim`'s formulas (checked step by step against PyTorch in `tests/tests/suite/optim.rs`)
 //! and run on any dfdx device, since each rule is written with tensor ops.
 //!
 //! ```

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it (README: Quick start, second command).
 # Needs cargo and python3: the PyTorch fixtures are committed (scripts/make_fixtures.py rewrites
-# them); the TensorBoard check reads our event files with the `tensorboard` package, and the
+# them); the TensorBoard check reads our event files with the `tensorboard` package, NVIDIA's
+# NVRTC wheel compiles the CUDA kernels (no GPU needed), and the
 # notebook tests drive the course kernel with nbclient/jupyter_client, all installed here into
 # the project-local .venv-test. The book test installs mdbook (into .tools/) and Debian's
 # chromium (scripts/install-book-tools.sh).
@@ -25,6 +26,8 @@ stage "python test tools (.venv-test)"
 [ -x .venv-test/bin/python ] || python3 -m venv .venv-test
 .venv-test/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 export MAPPING_TEST_PYTHON="$PWD/.venv-test/bin/python"
+stage "CUDA kernel sources compile with NVRTC (no GPU needed)"
+.venv-test/bin/python tests/cuda/nvrtc_compile.py
 stage "tests"; cargo test --workspace --locked
 stage "notebooks committed without outputs"
 .venv-test/bin/python tests/notebooks/run.py --check-only --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb

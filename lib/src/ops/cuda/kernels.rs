@@ -18,8 +18,9 @@ pub(crate) struct KernelSource {
 impl KernelSource {
     /// The kernel `name` on `dev`, compiling and loading the module the first time.
     ///
-    /// A compile error is a bug in this crate's kernel source (the tests compile every kernel),
-    /// so it panics with NVRTC's log rather than pass on a driver error that would hide it.
+    /// A compile error is a bug in this crate's kernel source (CI compiles every source with
+    /// `tests/cuda/nvrtc_compile.py`), so it panics with NVRTC's log rather than pass on a
+    /// driver error that would hide it.
     pub fn function(&self, dev: &Arc<CudaDevice>, name: &str) -> Result<CudaFunction, DriverError> {
         if !dev.has_func(self.module, name) {
             let ptx = compile_ptx_with_opts(self.source, CompileOptions::default())

@@ -16,8 +16,9 @@ stage "format"; cargo fmt --all -- --check
 stage "lint"; cargo clippy --workspace --all-targets --locked -- -D warnings
 # The GPU path must keep compiling where there is no GPU and no CUDA toolkit: dfdx's and
 # cudarc's `ci-check` skip the toolkit, so this type-checks (and lints) every CUDA kernel's
-# host side, the GPU tests and the GPU bench.
-stage "CUDA path type-checks and lints (features mapping-tests/cuda,dfdx/ci-check)"
+# host side, the GPU tests and the GPU bench (clippy reuses the check's dependency builds).
+stage "CUDA path type-checks and lints (features cuda,dfdx/ci-check)"
+cargo check --locked -p mapping --features cuda,dfdx/ci-check
 cargo clippy --locked -p mapping -p mapping-tests --all-targets \
     --features mapping-tests/cuda,dfdx/ci-check -- -D warnings
 echo "SKIPPED: GPU tests and GPU bench (no GPU here; scripts/gpu-check.sh runs them on one)"

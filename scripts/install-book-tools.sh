@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 MDBOOK_VERSION=0.5.4
 if [ "$(.tools/bin/mdbook --version 2>/dev/null)" != "mdbook v$MDBOOK_VERSION" ]; then
     echo "installing mdbook $MDBOOK_VERSION into .tools/ (a few minutes, once)"
-    cargo install mdbook --version "$MDBOOK_VERSION" --locked --quiet --root .tools
+    # Only `search` of the default features: the book is built, never served or watched here,
+    # and serve/watch would compile axum, tokio and notify for nothing.
+    cargo install mdbook --version "$MDBOOK_VERSION" --locked --quiet --root .tools \
+        --no-default-features --features search
 fi
 if [ "${1:-}" = "--browser" ] && ! command -v chromium > /dev/null; then
     if [ "$(id -u)" = 0 ]; then apt_get="apt-get"

@@ -2,10 +2,9 @@
 # Every test of the project, as CI runs it (README: Quick start, second command).
 # Needs cargo and python3: the PyTorch fixtures are committed (scripts/make_fixtures.py rewrites
 # them); the TensorBoard check reads our event files with the `tensorboard` package, NVIDIA's
-# NVRTC wheel compiles the CUDA kernels (no GPU needed), and the
-# notebook tests drive the course kernel with nbclient/jupyter_client, all installed here into
-# the project-local .venv-test. The book test installs mdbook (into .tools/) and Debian's
-# chromium (scripts/install-book-tools.sh).
+# NVRTC wheel compiles the CUDA kernels (no GPU needed), and the notebook tests drive the course
+# kernel with nbclient/jupyter_client, all installed here into the project-local .venv-test.
+# The book test installs mdbook (into .tools/) and Debian's chromium (install-book-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each stage's header says how long the script has run, so a slow CI log shows where time went.
@@ -33,8 +32,9 @@ stage "tests"; cargo test --workspace --locked
 stage "notebooks committed without outputs"
 .venv-test/bin/python tests/notebooks/run.py --check-only --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb
 stage "kernel install (into .venv-test) and protocol"
-# `cargo test` built target/debug/mapping-kernel (for kernel/tests/cli.rs) with the workspace's
-# test features; a separate `cargo build -p` would resolve features anew and rebuild evcxr.
+# `cargo test` built target/debug/mapping-kernel (for kernel/tests/cli.rs); `cargo build -p
+# mapping-kernel` alone would rebuild it on `mapping` without default features (course.sh adds
+# `-p mapping` to match).
 target/debug/mapping-kernel install --prefix .venv-test
 # With cargo's network cut (a dead proxy): the kernel must start from what is on disk.
 CARGO_HTTP_PROXY=http://127.0.0.1:9 .venv-test/bin/python tests/notebooks/kernel_protocol.py --kernel mapping

@@ -102,10 +102,12 @@ def main():
     nvrtc.nvrtcVersion(ctypes.byref(major), ctypes.byref(minor))
     sources = kernel_sources(args.lib)
     assert len(sources) >= 3, f"expected conv2d, max_pool2d and avg_pool2d kernels, found {sources}"
+    shared_rs = sorted((args.lib / "src" / "ops" / "cuda").glob("*.rs"))
     failures = 0
     for rs, cu, names in sources:
-        rust = rust_repr_c_structs([rs, *sorted((args.lib / "src" / "ops" / "cuda").glob("*.rs"))])
-        for name, fields in cuda_structs(cu.read_text()).items():
+        source = cu.read_text()
+        rust = rust_repr_c_structs([rs, *shared_rs])
+        for name, fields in cuda_structs(source).items():
             twins = [r for r, f in rust if f == fields]
             if not twins:
                 failures += 1
@@ -113,7 +115,7 @@ def main():
             else:
                 print(f"ok   {cu}: struct {name} is laid out as {twins[0]} ({len(fields)} x i64)")
         for options in ([], ["--gpu-architecture=compute_90"]):
-            ok, log, ptx = compile_ptx(nvrtc, cu.read_text(), cu.name, options)
+            ok, log, ptx = compile_ptx(nvrtc, source, cu.name, options)
             label = f"{cu} {' '.join(options) or '(default options)'}"
             if not ok or log:
                 failures += 1

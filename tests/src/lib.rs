@@ -4,11 +4,15 @@ use std::path::{Path, PathBuf};
 
 use safetensors::SafeTensors;
 
-/// `tests/fixtures/<name>`.
+/// `tests/fixtures/<name>`, or `$MAPPING_FIXTURES/<name>` for a test binary run away from the
+/// checkout it was built in (`scripts/gpu-check.sh` on a machine without Rust).
 pub fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
+    match std::env::var_os("MAPPING_FIXTURES") {
+        Some(dir) => PathBuf::from(dir).join(name),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name),
+    }
 }
 
 /// A safetensors file of float32 tensors, read whole.

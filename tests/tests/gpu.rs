@@ -20,13 +20,18 @@ use serde::Deserialize;
 const RTOL: f32 = 1e-4;
 
 fn gpu() -> Option<Cuda> {
-    match Cuda::try_build(0, 0) {
-        Ok(dev) => Some(dev),
-        Err(e) => {
-            eprintln!("SKIPPED: no CUDA device ({e})");
-            None
-        }
-    }
+    // cudarc 0.9 unwraps cuInit's error instead of returning it, so where the driver library
+    // exists but no GPU does, building the device panics.
+    let reason = match std::panic::catch_unwind(|| Cuda::try_build(0, 0)) {
+        Ok(Ok(dev)) => return Some(dev),
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => panic
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_else(|| "the CUDA driver panicked".into()),
+    };
+    eprintln!("SKIPPED: no CUDA device ({reason})");
+    None
 }
 
 #[derive(Deserialize, Debug)]

@@ -8,8 +8,9 @@ any error or warning in NVRTC's log, and checks that the PTX defines exactly the
 Each struct the kernels take by value must have a `#[repr(C)]` twin on the Rust side with the
 same 64-bit integer fields in the same order: the launch copies the Rust bytes as they are.
 
-NVRTC comes from NVIDIA's `nvidia-cuda-nvrtc-cu12` wheel (scripts/requirements-test.txt).
-Usage: nvrtc_compile.py [--lib lib]
+NVRTC comes from NVIDIA's `nvidia-cuda-nvrtc-cu12` wheel (scripts/requirements-test.txt), or
+from the library `--nvrtc` names (scripts/gpu-bundle.sh passes CUDA 13.0's, as lent GPUs have).
+Usage: nvrtc_compile.py [--lib lib] [--nvrtc libnvrtc.so]
 """
 
 import argparse
@@ -19,7 +20,9 @@ import re
 import sys
 
 
-def load_nvrtc():
+def load_nvrtc(path=None):
+    if path is not None:
+        return ctypes.CDLL(str(path))
     import nvidia.cuda_nvrtc  # the wheel's package; its lib/ holds libnvrtc.so.12
 
     lib_dir = pathlib.Path(list(nvidia.cuda_nvrtc.__path__)[0]) / "lib"
@@ -96,8 +99,9 @@ def rust_repr_c_structs(paths):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lib", default="lib", type=pathlib.Path)
+    parser.add_argument("--nvrtc", type=pathlib.Path, help="libnvrtc.so to use")
     args = parser.parse_args()
-    nvrtc = load_nvrtc()
+    nvrtc = load_nvrtc(args.nvrtc)
     major, minor = ctypes.c_int(), ctypes.c_int()
     nvrtc.nvrtcVersion(ctypes.byref(major), ctypes.byref(minor))
     sources = kernel_sources(args.lib)

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # The GPU check (issue: CUDA): the GPU tests and the GPU benchmark, on a machine with an NVIDIA
-# GPU, the CUDA toolkit (nvcc, nvidia-smi) and Rust, but no access to crates.io.
+# GPU but no access to crates.io.
 #
+# Where that machine has no Rust (the `device` tool's lent machines), build here and carry
+# the binaries:
+#   bash scripts/gpu-bundle.sh         # here: target/gpu-bundle/ (about 5 MB)
+#   bash scripts/gpu-check.sh          # there: runs target/gpu-bundle/'s binaries
+# Where it has Rust and the CUDA toolkit (nvcc, nvidia-smi), carry the crates instead:
 #   bash scripts/gpu-check.sh vendor   # where crates.io is reachable: crates into .vendor/
-#   bash scripts/gpu-check.sh          # on the GPU machine, with .vendor/ or .vendor.tar.xz
+#   bash scripts/gpu-check.sh          # there, with .vendor/ or .vendor.tar.xz, no bundle
 #
 # `vendor` keeps the full sources only of the crates the CUDA build compiles and leaves the
 # rest of the workspace's crates as manifests, so .vendor/ stays small enough to carry.
-# The run builds offline from .vendor/, runs tests/tests/gpu.rs (every op's forward and
-# backward against the CPU and PyTorch, a seed-CNN training run), then the seed-CNN training
-# benchmark at batch 512 beside PyTorch on the same GPU when python3 has torch, and writes
-# target/gpu-check/summary.md.
+# The run executes tests/tests/gpu.rs (every op's forward and backward against the CPU and
+# PyTorch, a seed-CNN training run), then the seed-CNN training benchmark at batch 512 beside
+# PyTorch on the same GPU when python3 has torch, and writes target/gpu-check/summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/gpu-check
@@ -62,15 +66,53 @@ PY
     exit 0
 fi
 
-[ -d .vendor ] || [ ! -f .vendor.tar.xz ] || tar -xJf .vendor.tar.xz
-[ -d .vendor ] || { echo "no .vendor/: run 'bash scripts/gpu-check.sh vendor' where crates.io is reachable" >&2; exit 2; }
 command -v nvidia-smi >/dev/null || { echo "SKIPPED: no nvidia-smi, so no GPU to check" >&2; exit 2; }
-mkdir -p "$out"
+rm -rf "$out" && mkdir -p "$out"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 
+bundle=target/gpu-bundle
+if [ -x "$bundle/gpu-tests" ]; then
+    # shellcheck source=/dev/null
+    . "$bundle/paths.env"  # DFDX_OUT_DIR, CUDA_INCLUDE_DIR, BUILT_FROM
+    echo "binaries from target/gpu-bundle, built from $BUILT_FROM" | tee "$out/built.txt"
+    # The binaries need CUDA 13's libcublas.so.13 and libnvrtc.so.13: the toolkit's, or the
+    # ones PyTorch's wheels bring.
+    wheels=$(python3 -c 'import importlib.util as u
+print(list(u.find_spec("nvidia.cu13").submodule_search_locations)[0])' 2>/dev/null || true)
+    cuda_lib=
+    for dir in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib ${wheels:+"$wheels/lib"}; do
+        if [ -f "$dir/libcublas.so.13" ] && [ -f "$dir/libnvrtc.so.13" ]; then cuda_lib=$dir; break; fi
+    done
+    [ -n "$cuda_lib" ] || { echo "no libcublas.so.13 and libnvrtc.so.13 (CUDA 13) found" >&2; exit 2; }
+    export LD_LIBRARY_PATH=$cuda_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    [ ! -d /usr/local/nvidia/lib64 ] || LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/usr/local/nvidia/lib64
+    # dfdx compiles a few kernels with NVRTC at run time, with include paths fixed when it was
+    # built here: recreate them (its headers, and CUDA's with the CCCL ones, nv/target).
+    mkdir -p "$DFDX_OUT_DIR" "$(dirname "$CUDA_INCLUDE_DIR")"
+    cp "$bundle"/dfdx-out/*.cuh "$DFDX_OUT_DIR/"
+    if [ ! -e "$CUDA_INCLUDE_DIR/cuda_fp16.h" ]; then
+        for dir in /usr/local/cuda/include ${wheels:+"$wheels/include"}; do
+            if [ -f "$dir/cuda_fp16.h" ] && [ -d "$dir/nv" ]; then
+                rm -rf "$CUDA_INCLUDE_DIR" && ln -s "$dir" "$CUDA_INCLUDE_DIR"
+                break
+            fi
+        done
+    fi
+    echo "CUDA libraries: $cuda_lib; CUDA headers: $(readlink -f "$CUDA_INCLUDE_DIR" || echo none)"
+    export MAPPING_FIXTURES=$PWD/tests/fixtures
+    tests=("$bundle/gpu-tests")
+    bench=("$bundle/seed-cnn-gpu-bench")
+else
+    [ -d .vendor ] || [ ! -f .vendor.tar.xz ] || tar -xJf .vendor.tar.xz
+    [ -d .vendor ] || { echo "neither target/gpu-bundle/ nor .vendor/: see this script's header" >&2; exit 2; }
+    tests=(cargo test --offline --release "${vendor_config[@]}" -p mapping-tests --features cuda
+           --test gpu --)
+    bench=(cargo bench --offline "${vendor_config[@]}" -p mapping --no-default-features
+           --features cuda --bench seed_cnn_gpu --)
+fi
+
 echo "== GPU tests (tests/tests/gpu.rs)"
-cargo test --offline --release "${vendor_config[@]}" -p mapping-tests --features cuda \
-    --test gpu -- --nocapture 2>&1 | tee "$out/tests.log"
+"${tests[@]}" --nocapture 2>&1 | tee "$out/tests.log"
 tests_line=$(grep -E '^test result' "$out/tests.log" | tail -1)
 if grep -q SKIPPED "$out/tests.log"; then
     echo "the GPU tests skipped: no CUDA device was usable" >&2
@@ -78,9 +120,7 @@ if grep -q SKIPPED "$out/tests.log"; then
 fi
 
 echo "== seed CNN training at batch 512 (ours, then PyTorch)"
-cargo bench --offline "${vendor_config[@]}" -p mapping --no-default-features --features cuda \
-    --bench seed_cnn_gpu \
-    -- --steps 20 --repeats 5 | tee "$out/bench_mapping.json"
+"${bench[@]}" --steps 20 --repeats 5 | tee "$out/bench_mapping.json"
 if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
     python3 scripts/torch_seed_cnn_gpu.py --steps 20 --repeats 5 | tee "$out/bench_pytorch.json"
 else
@@ -96,6 +136,7 @@ lines = [
     "# GPU check",
     f"- GPU: {(out / 'gpu.txt').read_text().strip()}",
     f"- tests/tests/gpu.rs: {tests_line}",
+    *([f"- {(out / 'built.txt').read_text().strip()}"] if (out / "built.txt").exists() else []),
     f"- seed CNN training, batch 512: mapping {ours['train_images_per_s']} images/s "
     f"({ours['step_ms']} ms/step, median)",
 ]

@@ -79,26 +79,34 @@ if [ -x "$bundle/gpu-tests" ]; then
     # ones PyTorch's wheels bring.
     wheels=$(python3 -c 'import importlib.util as u
 print(list(u.find_spec("nvidia.cu13").submodule_search_locations)[0])' 2>/dev/null || true)
-    cuda_lib=
-    for dir in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib ${wheels:+"$wheels/lib"}; do
-        if [ -f "$dir/libcublas.so.13" ] && [ -f "$dir/libnvrtc.so.13" ]; then cuda_lib=$dir; break; fi
-    done
-    [ -n "$cuda_lib" ] || { echo "no libcublas.so.13 and libnvrtc.so.13 (CUDA 13) found" >&2; exit 2; }
-    export LD_LIBRARY_PATH=$cuda_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    lib_dir() {  # the folder that holds library $1: the usual places first, else a search
+        for dir in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib ${wheels:+"$wheels/lib"}; do
+            if [ -f "$dir/$1" ]; then echo "$dir"; return; fi
+        done
+        found=$(find /usr /opt -name "$1" -print -quit 2>/dev/null || true)
+        [ -z "$found" ] || dirname "$found"
+    }
+    cublas_dir=$(lib_dir libcublas.so.13)
+    nvrtc_dir=$(lib_dir libnvrtc.so.13)
+    if [ -z "$cublas_dir" ] || [ -z "$nvrtc_dir" ]; then
+        echo "no libcublas.so.13 or no libnvrtc.so.13 (CUDA 13) on this machine" >&2
+        exit 2
+    fi
+    export LD_LIBRARY_PATH=$cublas_dir:$nvrtc_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     [ ! -d /usr/local/nvidia/lib64 ] || LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/usr/local/nvidia/lib64
     # dfdx compiles a few kernels with NVRTC at run time, with include paths fixed when it was
     # built here: recreate them (its headers, and CUDA's with the CCCL ones, nv/target).
     mkdir -p "$DFDX_OUT_DIR" "$(dirname "$CUDA_INCLUDE_DIR")"
     cp "$bundle"/dfdx-out/*.cuh "$DFDX_OUT_DIR/"
     if [ ! -e "$CUDA_INCLUDE_DIR/cuda_fp16.h" ]; then
-        for dir in /usr/local/cuda/include ${wheels:+"$wheels/include"}; do
+        for dir in /usr/local/cuda/include ${wheels:+"$wheels/include"} "$(dirname "$nvrtc_dir")/include"; do
             if [ -f "$dir/cuda_fp16.h" ] && [ -d "$dir/nv" ]; then
                 rm -rf "$CUDA_INCLUDE_DIR" && ln -s "$dir" "$CUDA_INCLUDE_DIR"
                 break
             fi
         done
     fi
-    echo "CUDA libraries: $cuda_lib; CUDA headers: $(readlink -f "$CUDA_INCLUDE_DIR" || echo none)"
+    echo "CUDA libraries: $cublas_dir, $nvrtc_dir; CUDA headers: $(readlink -f "$CUDA_INCLUDE_DIR" || echo none)"
     export MAPPING_FIXTURES=$PWD/tests/fixtures
     tests=("$bundle/gpu-tests")
     bench=("$bundle/seed-cnn-gpu-bench")

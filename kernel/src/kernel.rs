@@ -335,10 +335,13 @@ fn evaluator(
         }
         Err(e) => {
             eprintln!("mapping-kernel: evcxr did not start: {e}");
+            let message = e.to_string();
+            let hint = crate::sysroot::hint(&message).unwrap_or_default();
             Err(CellError {
                 ename: "KernelStartError".into(),
-                evalue: e.to_string(),
-                traceback: format!("the kernel could not load its prelude:\n{e}")
+                evalue: message.clone(),
+                traceback: format!("the kernel could not load its prelude:\n{message}\n{hint}")
+                    .trim_end()
                     .lines()
                     .map(str::to_string)
                     .collect(),

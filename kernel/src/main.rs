@@ -8,6 +8,7 @@ mod logo;
 mod repl;
 mod spare;
 mod spec;
+mod sysroot;
 mod wire;
 
 use std::path::PathBuf;
@@ -129,6 +130,13 @@ fn main() {
                 dir.display()
             );
             println!("shared build folder: {}", build_dir.display());
+            match sysroot::fetch_library_dependencies() {
+                Ok(()) => println!("the standard library's dependencies are in cargo's cache"),
+                Err(e) => eprintln!(
+                    "mapping-kernel: warning: {e}\nWithout them a kernel started with no \
+                     network cannot infer types (kernel/README.md, \"Offline\")."
+                ),
+            }
             Ok(())
         })(),
         Command::Uninstall { location, name } => spec::uninstall(&location.location(), &name)

@@ -6,6 +6,7 @@
 mod attention_weights;
 mod compile_fail;
 mod course_data;
+mod cuda_kernels_on_cpu;
 mod data_formats;
 mod determinism;
 mod download;

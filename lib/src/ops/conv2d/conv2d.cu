@@ -112,7 +112,7 @@ __device__ void bias_grad(const Geometry g, const T* grad_out, T* grad_bias) {
     }
     partial[threadIdx.x] = sum;
     __syncthreads();
-    for (int half = BIAS_BLOCK / 2; half > 0; half /= 2) {
+    for (unsigned half = BIAS_BLOCK / 2; half > 0; half /= 2) {
         if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
         __syncthreads();
     }

@@ -71,34 +71,28 @@ struct PoolWindow {
     out_w: i64,
 }
 
-/// The kernels of one element type, as the emulator exports them (`emulated_<kernel>`).
-trait Float: Copy + std::fmt::Debug + Into<f64> {
+/// The emulator's kernels for elements of type `T` (`emulated_<kernel>_<type>`).
+struct Kernels<T> {
+    im2col: unsafe extern "C" fn(Launch, ConvGeometry, *const T, *mut T),
+    col2im: unsafe extern "C" fn(Launch, ConvGeometry, *const T, *mut T),
+    /// `(.., out_t, bias, has_bias, out)`
+    scatter_output: unsafe extern "C" fn(Launch, ConvGeometry, *const T, *const T, i32, *mut T),
+    gather_grad_out: unsafe extern "C" fn(Launch, ConvGeometry, *const T, *mut T),
+    bias_grad: unsafe extern "C" fn(Launch, ConvGeometry, *const T, *mut T),
+    /// `(.., x, out, argmax)`
+    max_forward: unsafe extern "C" fn(Launch, PoolWindow, *const T, *mut T, *mut i64),
+    /// `(.., argmax, grad_out, grad_x)`
+    max_backward: unsafe extern "C" fn(Launch, PoolWindow, *const i64, *const T, *mut T),
+    avg_forward: unsafe extern "C" fn(Launch, PoolWindow, *const T, *mut T),
+    avg_backward: unsafe extern "C" fn(Launch, PoolWindow, *const T, *mut T),
+}
+
+trait Float: Copy + std::fmt::Debug + Into<f64> + 'static {
     /// Relative tolerance where the kernel sums in another order than the reference.
     const TOLERANCE: f64;
     const NAME: &'static str;
+    const KERNELS: Kernels<Self>;
     fn of(v: f64) -> Self;
-    unsafe fn im2col(l: Launch, g: ConvGeometry, x: *const Self, cols: *mut Self);
-    unsafe fn col2im(l: Launch, g: ConvGeometry, cols: *const Self, grad_x: *mut Self);
-    unsafe fn scatter_output(
-        l: Launch,
-        g: ConvGeometry,
-        out_t: *const Self,
-        bias: *const Self,
-        has_bias: i32,
-        out: *mut Self,
-    );
-    unsafe fn gather_grad_out(l: Launch, g: ConvGeometry, grad_out: *const Self, t: *mut Self);
-    unsafe fn bias_grad(l: Launch, g: ConvGeometry, grad_out: *const Self, grad_b: *mut Self);
-    unsafe fn max_forward(l: Launch, w: PoolWindow, x: *const Self, out: *mut Self, at: *mut i64);
-    unsafe fn max_backward(
-        l: Launch,
-        w: PoolWindow,
-        at: *const i64,
-        grad_out: *const Self,
-        grad_x: *mut Self,
-    );
-    unsafe fn avg_forward(l: Launch, w: PoolWindow, x: *const Self, out: *mut Self);
-    unsafe fn avg_backward(l: Launch, w: PoolWindow, grad_out: *const Self, grad_x: *mut Self);
 }
 
 macro_rules! emulated {
@@ -110,9 +104,9 @@ macro_rules! emulated {
             fn $scatter(
                 l: Launch,
                 g: ConvGeometry,
-                out_t: *const $t,
-                bias: *const $t,
-                has_bias: i32,
+                t: *const $t,
+                b: *const $t,
+                has: i32,
                 out: *mut $t,
             );
             fn $gather(l: Launch, g: ConvGeometry, grad_out: *const $t, t: *mut $t);
@@ -125,54 +119,19 @@ macro_rules! emulated {
         impl Float for $t {
             const TOLERANCE: f64 = $tolerance;
             const NAME: &'static str = stringify!($t);
+            const KERNELS: Kernels<Self> = Kernels {
+                im2col: $im2col,
+                col2im: $col2im,
+                scatter_output: $scatter,
+                gather_grad_out: $gather,
+                bias_grad: $bias,
+                max_forward: $max_f,
+                max_backward: $max_b,
+                avg_forward: $avg_f,
+                avg_backward: $avg_b,
+            };
             fn of(v: f64) -> Self {
                 v as $t
-            }
-            unsafe fn im2col(l: Launch, g: ConvGeometry, x: *const Self, cols: *mut Self) {
-                $im2col(l, g, x, cols)
-            }
-            unsafe fn col2im(l: Launch, g: ConvGeometry, cols: *const Self, gx: *mut Self) {
-                $col2im(l, g, cols, gx)
-            }
-            unsafe fn scatter_output(
-                l: Launch,
-                g: ConvGeometry,
-                out_t: *const Self,
-                bias: *const Self,
-                has_bias: i32,
-                out: *mut Self,
-            ) {
-                $scatter(l, g, out_t, bias, has_bias, out)
-            }
-            unsafe fn gather_grad_out(l: Launch, g: ConvGeometry, go: *const Self, t: *mut Self) {
-                $gather(l, g, go, t)
-            }
-            unsafe fn bias_grad(l: Launch, g: ConvGeometry, go: *const Self, gb: *mut Self) {
-                $bias(l, g, go, gb)
-            }
-            unsafe fn max_forward(
-                l: Launch,
-                w: PoolWindow,
-                x: *const Self,
-                out: *mut Self,
-                at: *mut i64,
-            ) {
-                $max_f(l, w, x, out, at)
-            }
-            unsafe fn max_backward(
-                l: Launch,
-                w: PoolWindow,
-                at: *const i64,
-                go: *const Self,
-                gx: *mut Self,
-            ) {
-                $max_b(l, w, at, go, gx)
-            }
-            unsafe fn avg_forward(l: Launch, w: PoolWindow, x: *const Self, out: *mut Self) {
-                $avg_f(l, w, x, out)
-            }
-            unsafe fn avg_backward(l: Launch, w: PoolWindow, go: *const Self, gx: *mut Self) {
-                $avg_b(l, w, go, gx)
             }
         }
     };
@@ -364,7 +323,7 @@ fn im2col_matches_its_definition<F: Float>() {
         }
         for launch in launches(want.len()) {
             let mut cols = vec![F::of(f64::NAN); want.len()];
-            unsafe { F::im2col(launch, conv.g, x.as_ptr(), cols.as_mut_ptr()) };
+            unsafe { (F::KERNELS.im2col)(launch, conv.g, x.as_ptr(), cols.as_mut_ptr()) };
             assert_close(&format!("im2col {conv:?} {launch:?}"), &cols, &want, true);
         }
     }
@@ -386,7 +345,7 @@ fn col2im_adds_the_patch_entries_back<F: Float>() {
         let chunk = Conv::u(conv.g.images * conv.g.channels * conv.g.in_h * conv.g.in_w);
         for launch in launches(chunk) {
             let mut grad_x = before.clone();
-            unsafe { F::col2im(launch, conv.g, cols.as_ptr(), grad_x.as_mut_ptr()) };
+            unsafe { (F::KERNELS.col2im)(launch, conv.g, cols.as_ptr(), grad_x.as_mut_ptr()) };
             assert_close(
                 &format!("col2im {conv:?} {launch:?}"),
                 &grad_x,
@@ -413,7 +372,9 @@ fn scatter_and_gather_move_each_output<F: Float>() {
             for launch in launches(conv.output_len()) {
                 let mut out = untouched.clone();
                 let (p, b) = (product.as_ptr(), bias.as_ptr());
-                unsafe { F::scatter_output(launch, conv.g, p, b, has_bias, out.as_mut_ptr()) };
+                unsafe {
+                    (F::KERNELS.scatter_output)(launch, conv.g, p, b, has_bias, out.as_mut_ptr())
+                };
                 let what = format!("scatter_output (bias {has_bias}) {conv:?} {launch:?}");
                 assert_close(&what, &out, &want, true);
             }
@@ -426,7 +387,9 @@ fn scatter_and_gather_move_each_output<F: Float>() {
         }
         for launch in launches(want.len()) {
             let mut t = vec![F::of(f64::NAN); want.len()];
-            unsafe { F::gather_grad_out(launch, conv.g, grad_out.as_ptr(), t.as_mut_ptr()) };
+            unsafe {
+                (F::KERNELS.gather_grad_out)(launch, conv.g, grad_out.as_ptr(), t.as_mut_ptr())
+            };
             let what = format!("gather_grad_out {conv:?} {launch:?}");
             assert_close(&what, &t, &want, true);
         }
@@ -449,7 +412,7 @@ fn bias_grad_sums_the_chunk<F: Float>() {
             block: 256,
         };
         let mut grad_b = before.clone();
-        unsafe { F::bias_grad(launch, conv.g, grad_out.as_ptr(), grad_b.as_mut_ptr()) };
+        unsafe { (F::KERNELS.bias_grad)(launch, conv.g, grad_out.as_ptr(), grad_b.as_mut_ptr()) };
         assert_close(&format!("bias_grad {conv:?}"), &grad_b, &want, false);
     }
 }
@@ -544,7 +507,7 @@ fn max_pool_matches_its_definition<F: Float>() {
             let mut out = vec![F::of(0.0); windows.len()];
             let mut at = vec![-7_i64; windows.len()];
             let (o, a) = (out.as_mut_ptr(), at.as_mut_ptr());
-            unsafe { F::max_forward(launch, w, x.as_ptr(), o, a) };
+            unsafe { (F::KERNELS.max_forward)(launch, w, x.as_ptr(), o, a) };
             assert_close(
                 &format!("max_pool2d forward {w:?} {launch:?}"),
                 &out,
@@ -561,7 +524,7 @@ fn max_pool_matches_its_definition<F: Float>() {
         for launch in launches(x.len()) {
             let mut grad_x = before.clone();
             let (a, g) = (want_at.as_ptr(), grad_out.as_ptr());
-            unsafe { F::max_backward(launch, w, a, g, grad_x.as_mut_ptr()) };
+            unsafe { (F::KERNELS.max_backward)(launch, w, a, g, grad_x.as_mut_ptr()) };
             let what = format!("max_pool2d backward {w:?} {launch:?}");
             assert_close(&what, &grad_x, &want_grad, false);
         }
@@ -591,13 +554,13 @@ fn avg_pool_matches_its_definition<F: Float>() {
         let want_grad: Vec<F> = want_grad.into_iter().map(F::of).collect();
         for launch in launches(windows.len()) {
             let mut out = vec![F::of(f64::NAN); windows.len()];
-            unsafe { F::avg_forward(launch, w, x.as_ptr(), out.as_mut_ptr()) };
+            unsafe { (F::KERNELS.avg_forward)(launch, w, x.as_ptr(), out.as_mut_ptr()) };
             let what = format!("avg_pool2d forward {w:?} {launch:?}");
             assert_close(&what, &out, &want, false);
         }
         for launch in launches(x.len()) {
             let mut grad_x = before.clone();
-            unsafe { F::avg_backward(launch, w, grad_out.as_ptr(), grad_x.as_mut_ptr()) };
+            unsafe { (F::KERNELS.avg_backward)(launch, w, grad_out.as_ptr(), grad_x.as_mut_ptr()) };
             let what = format!("avg_pool2d backward {w:?} {launch:?}");
             assert_close(&what, &grad_x, &want_grad, false);
         }

@@ -337,14 +337,15 @@ fn evaluator(
             eprintln!("mapping-kernel: evcxr did not start: {e}");
             let message = e.to_string();
             let hint = crate::sysroot::hint(&message).unwrap_or_default();
+            let traceback = format!("the kernel could not load its prelude:\n{message}\n{hint}")
+                .trim_end()
+                .lines()
+                .map(str::to_string)
+                .collect();
             Err(CellError {
                 ename: "KernelStartError".into(),
-                evalue: message.clone(),
-                traceback: format!("the kernel could not load its prelude:\n{message}\n{hint}")
-                    .trim_end()
-                    .lines()
-                    .map(str::to_string)
-                    .collect(),
+                evalue: message,
+                traceback,
             })
         }
     };

@@ -1,6 +1,7 @@
 //! Running a cell on evcxr: the id-fence hook, the evaluation context, and what comes out.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use evcxr::{CommandContext, CompilationError, EvalContext, EvalContextOutputs};
 use mapping::notebook::{DISPLAY_LINE_PREFIX, KERNEL_DISPLAY_ENV};
@@ -32,7 +33,43 @@ pub fn start(rich_display: bool) -> Result<(CommandContext, EvalContextOutputs),
     let (eval_context, outputs) = EvalContext::with_subprocess_command(child)?;
     let mut context = CommandContext::with_eval_context(eval_context);
     context.execute(":load_config --quiet")?;
+    // evcxr catches a panic in the prelude and goes on without the prelude's variables; the
+    // first cell would then fail with the prelude's panic as if it were its own (seen with a
+    // GPU kernel on a machine without a GPU). The fence is the prelude's last variable.
+    if !context.variables_and_types().any(|(name, _)| name == FENCE) {
+        let printed = lines_printed_by_now(&outputs.stderr);
+        let why = panic_message(&printed).map_or_else(String::new, |m| format!(":\n{m}"));
+        return Err(evcxr::Error::Message(format!(
+            "the prelude did not run to its end{why}"
+        )));
+    }
     Ok((context, outputs))
+}
+
+/// Lines already printed, and those that follow within half a second of each other (evcxr
+/// reads stderr on its own thread, so they may trail), for at most 3 s.
+fn lines_printed_by_now(lines: &crossbeam_channel::Receiver<String>) -> Vec<String> {
+    let until = Instant::now() + Duration::from_secs(3);
+    let mut out = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_millis(500)) {
+        out.push(line);
+        if Instant::now() > until {
+            break;
+        }
+    }
+    out
+}
+
+/// std's panic message among `stderr` lines: from `thread '...' panicked at` up to the
+/// backtrace.
+fn panic_message(stderr: &[String]) -> Option<String> {
+    let start = stderr.iter().position(|line| starts_panic(line))?;
+    let message: Vec<&str> = stderr[start..]
+        .iter()
+        .map(String::as_str)
+        .take_while(|line| *line != "stack backtrace:" && !line.starts_with("note: run with"))
+        .collect();
+    Some(message.join("\n"))
 }
 
 /// The target library folder of the rustc that compiles the cells (holds `libstd-*.so`).
@@ -228,5 +265,35 @@ mod tests {
             "thread '<unnamed>' (27309) panicked at src/lib.rs:117:1:"
         ));
         assert!(!starts_panic("the model panicked at nothing"));
+    }
+
+    #[test]
+    fn the_panic_message_is_cut_from_stderr_before_its_backtrace() {
+        let stderr: Vec<String> = [
+            "warning: something earlier",
+            "thread '<unnamed>' (24666) panicked at cudarc-0.9.15/src/driver/safe/core.rs:51:24:",
+            "called `Result::unwrap()` on an `Err` value: DriverError(CUDA_ERROR_NO_DEVICE, \"x\")",
+            "stack backtrace:",
+            "   0: __rustc::rust_begin_unwind",
+        ]
+        .map(String::from)
+        .to_vec();
+        let message = panic_message(&stderr).unwrap();
+        assert!(
+            message.starts_with("thread '<unnamed>' (24666) panicked at"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("CUDA_ERROR_NO_DEVICE, \"x\")"),
+            "{message}"
+        );
+        let without_backtrace = [
+            "thread 'main' panicked at a.rs:1:1:",
+            "boom",
+            "note: run with `RUST_BACKTRACE=1`",
+        ];
+        let message = panic_message(&without_backtrace.map(String::from)).unwrap();
+        assert_eq!(message, "thread 'main' panicked at a.rs:1:1:\nboom");
+        assert_eq!(panic_message(&stderr[..1]), None);
     }
 }

@@ -336,7 +336,9 @@ fn evaluator(
         Err(e) => {
             eprintln!("mapping-kernel: evcxr did not start: {e}");
             let message = e.to_string();
-            let hint = crate::sysroot::hint(&message).unwrap_or_default();
+            let hint = crate::sysroot::hint(&message)
+                .or_else(|| crate::features::hint(&message))
+                .unwrap_or_default();
             let traceback = format!("the kernel could not load its prelude:\n{message}\n{hint}")
                 .trim_end()
                 .lines()

@@ -3,6 +3,7 @@
 mod build_slot;
 mod cells;
 mod connection;
+mod features;
 mod kernel;
 mod logo;
 mod repl;
@@ -42,6 +43,8 @@ enum Command {
         /// The `mapping` crate the notebooks use (default: this checkout's lib/)
         #[arg(long)]
         library: Option<PathBuf>,
+        #[command(flatten)]
+        features: FeatureArgs,
     },
     /// Remove an installed kernel spec (the shared build folder is kept)
     Uninstall {
@@ -55,6 +58,8 @@ enum Command {
         /// Where evcxr builds (default: the kernel's shared build folder)
         #[arg(long)]
         build_dir: Option<PathBuf>,
+        #[command(flatten)]
+        features: FeatureArgs,
     },
     /// Run a kernel (Jupyter calls this, as written in kernel.json)
     Run {
@@ -91,6 +96,14 @@ struct LocationArgs {
     prefix: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct FeatureArgs {
+    /// Features of the library to build it with, comma-separated: `cuda` makes `AutoDevice`
+    /// the GPU (needs the CUDA toolkit), with the notebooks unchanged
+    #[arg(long, value_delimiter = ',')]
+    features: Vec<String>,
+}
+
 impl LocationArgs {
     fn location(&self) -> spec::Location {
         match (&self.prefix, self.sys_prefix) {
@@ -117,19 +130,22 @@ fn main() {
             name,
             build_dir,
             library,
+            features: FeatureArgs { features },
         } => (|| {
             let build_dir = match build_dir {
                 Some(dir) => dir,
-                None => spec::default_build_dir()?,
+                None => spec::default_build_dir(&features)?,
             };
             let library = library.unwrap_or_else(spec::default_library_dir);
-            let dir = spec::install(&location.location(), &name, &build_dir, &library)?;
+            features::check_cuda_toolkit(&features)?;
+            let dir = spec::install(&location.location(), &name, &build_dir, &library, &features)?;
             println!(
                 "installed kernel \"{}\" in {}",
-                spec::DISPLAY_NAME,
+                features::display_name(&features),
                 dir.display()
             );
             println!("shared build folder: {}", build_dir.display());
+            features::fetch(&library, &features)?;
             match sysroot::fetch_library_dependencies() {
                 Ok(()) => println!("the standard library's dependencies are in cargo's cache"),
                 Err(e) => eprintln!(
@@ -141,13 +157,19 @@ fn main() {
         })(),
         Command::Uninstall { location, name } => spec::uninstall(&location.location(), &name)
             .map(|dir| println!("removed {}", dir.display())),
-        Command::Repl { build_dir } => (|| {
+        Command::Repl {
+            build_dir,
+            features: FeatureArgs { features },
+        } => (|| {
             let build_dir = match build_dir {
                 Some(dir) => dir,
-                None => spec::default_build_dir()?,
+                None => spec::default_build_dir(&features)?,
             };
+            let library = spec::default_library_dir();
+            features::check(&library, &features)?;
+            features::check_cuda_toolkit(&features)?;
             let config_dir = build_dir.with_file_name("repl-config");
-            spec::write_config(&config_dir, &spec::default_library_dir())?;
+            spec::write_config(&config_dir, &library, &features)?;
             let slot = build_slot::claim(&build_dir)?;
             use_folders(&config_dir, &slot.dir);
             repl::run()

@@ -50,10 +50,14 @@ fn user_jupyter_dir() -> Result<PathBuf, String> {
     .ok_or_else(|| "cannot find the home directory; use --prefix".to_string())
 }
 
-/// The shared evcxr build: the library and its dependencies compile here once per machine.
-pub fn default_build_dir() -> Result<PathBuf, String> {
+/// The shared evcxr build: the library and its dependencies compile here once per machine (and
+/// once more for each other feature set).
+pub fn default_build_dir(features: &[String]) -> Result<PathBuf, String> {
     dirs::cache_dir()
-        .map(|d| d.join("mapping-kernel/evcxr-build"))
+        .map(|d| {
+            d.join("mapping-kernel")
+                .join(crate::features::build_folder_name(features))
+        })
         .ok_or_else(|| "cannot find a cache directory; pass --build-dir".to_string())
 }
 
@@ -62,12 +66,14 @@ pub fn default_library_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../lib")
 }
 
-/// Writes the kernel spec and its config; returns the spec's folder.
+/// Writes the kernel spec and its config, the library built with `features`; returns the spec's
+/// folder.
 pub fn install(
     location: &Location,
     name: &str,
     build_dir: &Path,
     library: &Path,
+    features: &[String],
 ) -> Result<PathBuf, String> {
     let library = library
         .canonicalize()
@@ -78,6 +84,7 @@ pub fn install(
             library.display()
         ));
     }
+    crate::features::check(&library, features)?;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     // Jupyter starts kernels in the notebook's folder: every path in kernel.json is absolute.
     let spec_dir = location.kernels_dir()?.join(name);
@@ -87,11 +94,11 @@ pub fn install(
     private_dir(build_dir)?;
     let build_dir = build_dir.canonicalize().map_err(|e| io(build_dir, e))?;
 
-    write_config(&config_dir, &library)?;
+    write_config(&config_dir, &library, features)?;
     let spec = json!({
         "argv": [exe, "run", "--connection-file", "{connection_file}",
                  "--config-dir", config_dir, "--build-dir", build_dir],
-        "display_name": DISPLAY_NAME,
+        "display_name": crate::features::display_name(features),
         "language": "rust",
         "interrupt_mode": "message",
         "metadata": {"debugger": false},
@@ -113,9 +120,9 @@ pub fn uninstall(location: &Location, name: &str) -> Result<PathBuf, String> {
     Ok(spec_dir)
 }
 
-/// evcxr's startup files: the library as a dependency, then the prelude (run as the first
-/// cell): the course's imports, a default device and the tensor-id fence.
-pub fn write_config(config_dir: &Path, library: &Path) -> Result<(), String> {
+/// evcxr's startup files: the library (with `features`) as a dependency, then the prelude (run
+/// as the first cell): the course's imports, a default device and the tensor-id fence.
+pub fn write_config(config_dir: &Path, library: &Path, features: &[String]) -> Result<(), String> {
     private_dir(config_dir)?;
     let library = library
         .display()
@@ -125,10 +132,13 @@ pub fn write_config(config_dir: &Path, library: &Path) -> Result<(), String> {
     // Offline: cargo resolves the library's dependencies from crates already downloaded (the
     // kernel itself was built from them), so a kernel starts without a network and never
     // waits on the registry index.
+    // Feature names are checked against the library's manifest (features.rs): no quotes.
+    let features: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+    let features = features.join(", ");
     let init = format!(
         "// Written by `mapping-kernel install`: the course library, compiled once per machine.\n\
          :offline 1\n\
-         :dep mapping = {{ path = \"{library}\", default-features = false }}\n"
+         :dep mapping = {{ path = \"{library}\", default-features = false, features = [{features}] }}\n"
     );
     private_file(&config_dir.join("init.evcxr"), init.as_bytes())?;
     private_file(&config_dir.join("prelude.rs"), PRELUDE.as_bytes())
@@ -189,7 +199,14 @@ mod tests {
         let prefix = tempfile::tempdir().unwrap();
         let build = prefix.path().join("build");
         let location = Location::Prefix(prefix.path().to_path_buf());
-        let dir = install(&location, "mapping-test", &build, &default_library_dir()).unwrap();
+        let dir = install(
+            &location,
+            "mapping-test",
+            &build,
+            &default_library_dir(),
+            &[],
+        )
+        .unwrap();
         assert_eq!(
             dir,
             prefix.path().join("share/jupyter/kernels/mapping-test")
@@ -211,6 +228,10 @@ mod tests {
 
         let init = fs::read_to_string(dir.join("config/init.evcxr")).unwrap();
         assert!(init.contains(":dep mapping = { path = \"/"), "{init}");
+        assert!(
+            init.contains("default-features = false, features = [] }"),
+            "{init}"
+        );
         assert!(init.contains(":offline 1\n:dep"), "{init}");
         assert!(fs::read_to_string(dir.join("config/prelude.rs"))
             .unwrap()
@@ -246,8 +267,32 @@ mod tests {
             "x",
             &prefix.path().join("b"),
             Path::new("/no/such/lib"),
+            &[],
         )
         .unwrap_err();
         assert!(err.contains("/no/such/lib"), "{err}");
+    }
+
+    #[test]
+    fn install_with_features_builds_the_library_with_them_under_its_own_name() {
+        let prefix = tempfile::tempdir().unwrap();
+        let location = Location::Prefix(prefix.path().into());
+        let build = prefix.path().join("build");
+        let cuda = ["cuda".to_string()];
+        let dir = install(&location, "gpu", &build, &default_library_dir(), &cuda).unwrap();
+        let init = fs::read_to_string(dir.join("config/init.evcxr")).unwrap();
+        assert!(
+            init.contains("default-features = false, features = [\"cuda\"] }"),
+            "{init}"
+        );
+        let spec: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.join("kernel.json")).unwrap()).unwrap();
+        assert_eq!(spec["display_name"], "Rust · mapping (cuda)");
+
+        // A feature the library lacks is refused before anything is written.
+        let typo = ["cuda".to_string(), "cdua".to_string()];
+        let err = install(&location, "typo", &build, &default_library_dir(), &typo).unwrap_err();
+        assert!(err.contains("no feature \"cdua\""), "{err}");
+        assert!(!dir.with_file_name("typo").exists());
     }
 }

@@ -92,3 +92,31 @@ fn a_missing_config_is_a_clear_error() {
     let err = run_failure(empty.path());
     assert!(err.contains("init.evcxr: missing"), "{err}");
 }
+
+#[test]
+fn a_gpu_kernel_without_the_cuda_toolkit_or_with_an_unknown_feature_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let install = |features: &str| {
+        kernel()
+            .current_dir(root.path())
+            // No nvcc or nvidia-smi on this PATH, whatever the machine has.
+            .env("PATH", root.path())
+            .args(["install", "--prefix", "venv", "--build-dir", "build"])
+            .args(["--features", features])
+            .output()
+            .unwrap()
+    };
+    let out = install("cuda");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CUDA toolkit") && err.contains("`nvcc` is not on PATH"),
+        "{err}"
+    );
+
+    let out = install("download,gpu");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no feature \"gpu\""), "{err}");
+    assert!(!root.path().join("venv").exists(), "nothing is written");
+}

@@ -3,7 +3,8 @@
 # JupyterLab, the course kernel installed into it, every chapter executed headless on the
 # synthetic default, and the book built from the executed notebooks.
 # MAPPING_COURSE_DATA picks the data: `synthetic` (the default here) or `auto`, which uses
-# real MNIST where ../shared/data has it.
+# real MNIST where ../shared/data has it. MAPPING_KERNEL_FEATURES=cuda, on a machine with a GPU
+# and the CUDA toolkit, runs the chapters on the GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage() { printf '== %s   [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
@@ -18,7 +19,7 @@ stage "the course kernel and the book converter"
 # `-p mapping` resolves the library with its default features, as `cargo test --workspace` does,
 # so after the tests (CI) this reuses their build instead of compiling evcxr and dfdx again.
 cargo build --locked -p mapping -p mapping-kernel -p mapping-book
-target/debug/mapping-kernel install --prefix .venv
+target/debug/mapping-kernel install --prefix .venv ${MAPPING_KERNEL_FEATURES:+--features "$MAPPING_KERNEL_FEATURES"}
 stage "the chapters (MAPPING_COURSE_DATA=$MAPPING_COURSE_DATA)"
 .venv/bin/python tests/notebooks/run.py --kernel mapping --out target/course notebooks/*.ipynb
 stage "the book"

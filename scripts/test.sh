@@ -20,6 +20,8 @@ stage "CUDA path type-checks and lints (features cuda,dfdx/ci-check)"
 cargo check --locked -p mapping --features cuda,dfdx/ci-check
 cargo clippy --locked -p mapping -p mapping-tests --all-targets \
     --features mapping-tests/cuda,dfdx/ci-check -- -D warnings
+# The chapters run unchanged on a GPU kernel only if no cell ties itself to the CPU.
+python3 tests/notebooks/check_on_cuda.py notebooks/*.ipynb
 echo "SKIPPED: GPU tests and GPU bench (no GPU here; scripts/gpu-check.sh runs them on one)"
 [ -d ../shared/data ] || echo "SKIPPED: real-data tests (../shared/data is absent beside the checkout)"
 stage "python test tools (.venv-test)"

@@ -2,7 +2,7 @@
 # Builds the GPU check's binaries here, for a lent GPU machine that has the CUDA driver but
 # neither Rust nor crates.io (the `device` tool's machines: see the README's GPU section).
 #
-#   bash scripts/gpu-bundle.sh        # writes target/gpu-bundle/ (about 5 MB)
+#   bash scripts/gpu-bundle.sh        # writes target/gpu-bundle/
 #   bash scripts/gpu-check.sh         # there, with target/gpu-bundle/ carried along
 #
 # No GPU and no CUDA toolkit are needed here: CUDA 13.0's compiler, headers and libraries come
@@ -80,20 +80,30 @@ assert len(found) == 1, f"{sys.argv[2]}: {found}"
 print(found[0])
 PY
 }
+# Each build's dfdx may differ (feature unification differs), and each bakes in its own OUT_DIR.
 build test --release -p mapping-tests --features cuda --test gpu
 tests_bin=$(message executable)
-dfdx_out=$(message dfdx-out-dir)
+dfdx_outs=("$(message dfdx-out-dir)")
 build bench -p mapping --no-default-features --features cuda --bench seed_cnn_gpu
 bench_bin=$(message executable)
+dfdx_outs+=("$(message dfdx-out-dir)")
+# The chapters as one program (there is no Rust there for the kernel). Not --locked: its
+# Cargo.lock is the workspace's, which cargo trims to this crate.
+python3 tests/notebooks/check_on_cuda.py --program target/notebooks-on-gpu notebooks/*.ipynb
+CARGO_TARGET_DIR=$root/target cargo build --release --manifest-path target/notebooks-on-gpu/Cargo.toml \
+    --message-format json-render-diagnostics >"$tools/build.json"
+notebooks_bin=$(message executable)
+dfdx_outs+=("$(message dfdx-out-dir)")
 
 rm -rf "$bundle" && mkdir -p "$bundle/dfdx-out"
 strip -o "$bundle/gpu-tests" "$tests_bin"
 strip -o "$bundle/seed-cnn-gpu-bench" "$bench_bin"
+strip -o "$bundle/notebooks-on-gpu" "$notebooks_bin"
 # dfdx compiles some kernels with NVRTC at run time, with include paths fixed at build time:
 # its own headers (OUT_DIR) and the CUDA headers. gpu-check.sh recreates both paths there.
-cp "$dfdx_out"/*.cuh "$bundle/dfdx-out/"
+cp "${dfdx_outs[0]}"/*.cuh "$bundle/dfdx-out/"
 {
-    echo "DFDX_OUT_DIR=$dfdx_out"
+    echo "DFDX_OUT_DIRS=($(printf '%q\n' "${dfdx_outs[@]}" | sort -u | tr '\n' ' '))"
     echo "CUDA_INCLUDE_DIR=$cuda_root/include"
     echo "BUILT_FROM=$(git rev-parse HEAD)$([ -z "$(git status --porcelain)" ] || echo '+changes')"
 } >"$bundle/paths.env"
@@ -103,7 +113,7 @@ cp "$dfdx_out"/*.cuh "$bundle/dfdx-out/"
 smoke=$tools/smoke
 mkdir -p "$smoke" && ln -sfn "$cuda_root/lib/libcuda.so" "$smoke/libcuda.so.1"
 export LD_LIBRARY_PATH=$smoke:$cu13/lib
-for bin in "$bundle/gpu-tests" "$bundle/seed-cnn-gpu-bench"; do
+for bin in "$bundle/gpu-tests" "$bundle/seed-cnn-gpu-bench" "$bundle/notebooks-on-gpu"; do
     if ldd -r "$bin" 2>&1 | grep -E 'undefined symbol|not found'; then
         echo "$(basename "$bin") does not link against CUDA 13.0" >&2
         exit 1
@@ -122,4 +132,11 @@ if [ "$tests" -eq 0 ] || [ "$skipped" -ne "$tests" ]; then
     exit 1
 fi
 echo "smoke test: the $tests GPU tests start and skip without a GPU"
+# The chapters' program gets as far as the device, which the stub driver refuses.
+if "$bundle/notebooks-on-gpu" 00-welcome >"$smoke/notebooks.log" 2>&1 ||
+    ! grep -q CUDA_ERROR_NO_DEVICE "$smoke/notebooks.log"; then
+    echo "smoke test: notebooks-on-gpu did not stop at the missing device (log: $smoke/notebooks.log)" >&2
+    exit 1
+fi
+echo "smoke test: notebooks-on-gpu runs chapter 00 up to the missing device"
 echo "bundle: $bundle ($(du -sh "$bundle" | cut -f1); the device tool carries at most 64 MiB)"

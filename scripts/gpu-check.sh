@@ -4,7 +4,7 @@
 #
 # Where that machine has no Rust (the `device` tool's lent machines), build here and carry
 # the binaries:
-#   bash scripts/gpu-bundle.sh         # here: target/gpu-bundle/ (about 5 MB)
+#   bash scripts/gpu-bundle.sh         # here: target/gpu-bundle/ (about 15 MB)
 #   bash scripts/gpu-check.sh          # there: runs target/gpu-bundle/'s binaries
 # Where it has Rust and the CUDA toolkit (nvcc, nvidia-smi), carry the crates instead:
 #   bash scripts/gpu-check.sh vendor   # where crates.io is reachable: crates into .vendor/
@@ -13,8 +13,10 @@
 # `vendor` keeps the full sources only of the crates the CUDA build compiles and leaves the
 # rest of the workspace's crates as manifests, so .vendor/ stays small enough to carry.
 # The run executes tests/tests/gpu.rs (every op's forward and backward against the CPU and
-# PyTorch, a seed-CNN training run), then the seed-CNN training benchmark at batch 512 beside
-# PyTorch on the same GPU when python3 has torch, and writes target/gpu-check/summary.md.
+# PyTorch, a seed-CNN training run), then every chapter's code as a program with AutoDevice =
+# Cuda (tests/notebooks/check_on_cuda.py --program: evcxr needs Rust, so not in the kernel),
+# then the seed-CNN training benchmark at batch 512 beside PyTorch on the same GPU when python3
+# has torch, and writes target/gpu-check/summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/gpu-check
@@ -73,7 +75,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | 
 bundle=target/gpu-bundle
 if [ -x "$bundle/gpu-tests" ]; then
     # shellcheck source=/dev/null
-    . "$bundle/paths.env"  # DFDX_OUT_DIR, CUDA_INCLUDE_DIR, BUILT_FROM
+    . "$bundle/paths.env"  # DFDX_OUT_DIRS, CUDA_INCLUDE_DIR, BUILT_FROM
     echo "binaries from target/gpu-bundle, built from $BUILT_FROM" | tee "$out/built.txt"
     # The binaries need CUDA 13's libcublas.so.13 and libnvrtc.so.13: the toolkit's, or the
     # ones PyTorch's wheels bring.
@@ -96,8 +98,10 @@ print(list(u.find_spec("nvidia.cu13").submodule_search_locations)[0])' 2>/dev/nu
     [ ! -d /usr/local/nvidia/lib64 ] || LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/usr/local/nvidia/lib64
     # dfdx compiles a few kernels with NVRTC at run time, with include paths fixed when it was
     # built here: recreate them (its headers, and CUDA's with the CCCL ones, nv/target).
-    mkdir -p "$DFDX_OUT_DIR" "$(dirname "$CUDA_INCLUDE_DIR")"
-    cp "$bundle"/dfdx-out/*.cuh "$DFDX_OUT_DIR/"
+    mkdir -p "$(dirname "$CUDA_INCLUDE_DIR")"
+    for dir in "${DFDX_OUT_DIRS[@]}"; do
+        mkdir -p "$dir" && cp "$bundle"/dfdx-out/*.cuh "$dir/"
+    done
     if [ ! -e "$CUDA_INCLUDE_DIR/cuda_fp16.h" ]; then
         for dir in /usr/local/cuda/include ${wheels:+"$wheels/include"} "$(dirname "$nvrtc_dir")/include"; do
             if [ -f "$dir/cuda_fp16.h" ] && [ -d "$dir/nv" ]; then
@@ -110,6 +114,7 @@ print(list(u.find_spec("nvidia.cu13").submodule_search_locations)[0])' 2>/dev/nu
     export MAPPING_FIXTURES=$PWD/tests/fixtures
     tests=("$bundle/gpu-tests")
     bench=("$bundle/seed-cnn-gpu-bench")
+    notebooks=("$bundle/notebooks-on-gpu")
 else
     [ -d .vendor ] || [ ! -f .vendor.tar.xz ] || tar -xJf .vendor.tar.xz
     [ -d .vendor ] || { echo "neither target/gpu-bundle/ nor .vendor/: see this script's header" >&2; exit 2; }
@@ -117,11 +122,14 @@ else
            --test gpu --)
     bench=(cargo bench --offline "${vendor_config[@]}" -p mapping --no-default-features
            --features cuda --bench seed_cnn_gpu --)
+    python3 tests/notebooks/check_on_cuda.py --program target/notebooks-on-gpu notebooks/*.ipynb
+    notebooks=(cargo run --offline --release "${vendor_config[@]}"
+               --manifest-path target/notebooks-on-gpu/Cargo.toml --)
 fi
 
 echo "== GPU tests (tests/tests/gpu.rs)"
 # A failing test does not stop the benchmark: a lent GPU's minutes are few, so one run says
-# all it can. The script's exit status is the tests'.
+# all it can. The script's exit status is the tests', else the chapters'.
 tests_status=0
 RUST_BACKTRACE=1 "${tests[@]}" --nocapture 2>&1 | tee "$out/tests.log" || tests_status=$?
 tests_line=$(grep -E '^test result' "$out/tests.log" | tail -1 || echo "no test result (exit $tests_status)")
@@ -129,6 +137,15 @@ if grep -q SKIPPED "$out/tests.log"; then
     echo "the GPU tests skipped: no CUDA device was usable" >&2
     exit 1
 fi
+
+echo "== the chapters on the GPU (each notebook's code cells as one program, on the synthetic data)"
+# Their displays (SVG, PNG) are left out of the log; what they print and assert stays.
+notebooks_status=0
+MAPPING_COURSE_DATA=synthetic "${notebooks[@]}" 2>"$out/notebooks.log" |
+    awk '/^EVCXR_BEGIN_CONTENT/ {skip = 1} !skip {print} /^EVCXR_END_CONTENT/ {skip = 0}' \
+        >"$out/notebooks-stdout.log" || notebooks_status=$?
+grep -E '^(ok  |FAIL|notebooks:) ' "$out/notebooks.log" || echo "no notebook ran (exit $notebooks_status)"
+notebooks_line=$(grep -E '^notebooks: ' "$out/notebooks.log" | tail -1 || echo "did not finish (exit $notebooks_status)")
 
 echo "== seed CNN training at batch 512 (ours, then PyTorch)"
 "${bench[@]}" --steps 20 --repeats 5 | tee "$out/bench_mapping.json" ||
@@ -140,9 +157,9 @@ else
     echo '{"skipped":"python3 has no torch with CUDA"}' | tee "$out/bench_pytorch.json"
 fi
 
-python3 - "$out" "$tests_line" <<'PY'
+python3 - "$out" "$tests_line" "$notebooks_line" <<'PY'
 import json, pathlib, sys
-out, tests_line = pathlib.Path(sys.argv[1]), sys.argv[2]
+out, tests_line, notebooks_line = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 ours = json.loads((out / "bench_mapping.json").read_text().strip().splitlines()[-1])
 ours_line = (f"mapping {ours['train_images_per_s']} images/s ({ours['step_ms']} ms/step, median)"
              if "train_images_per_s" in ours else f"mapping {ours['failed']}")
@@ -151,6 +168,7 @@ lines = [
     "# GPU check",
     f"- GPU: {(out / 'gpu.txt').read_text().strip()}",
     f"- tests/tests/gpu.rs: {tests_line}",
+    f"- the chapters as programs on the GPU: {notebooks_line} (per notebook: notebooks.log)",
     *([f"- {(out / 'built.txt').read_text().strip()}"] if (out / "built.txt").exists() else []),
     f"- seed CNN training, batch 512: {ours_line}",
 ]
@@ -166,4 +184,5 @@ else:
 (out / "summary.md").write_text("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
-exit "$tests_status"
+[ "$tests_status" -ne 0 ] && exit "$tests_status"
+exit "$notebooks_status"

@@ -123,7 +123,8 @@ else
     bench=(cargo bench --offline "${vendor_config[@]}" -p mapping --no-default-features
            --features cuda --bench seed_cnn_gpu --)
     python3 tests/notebooks/check_on_cuda.py --program target/notebooks-on-gpu notebooks/*.ipynb
-    notebooks=(cargo run --offline --release "${vendor_config[@]}"
+    # In the workspace's target/: regenerating the crate's folder would delete one inside it.
+    notebooks=(env CARGO_TARGET_DIR="$PWD/target" cargo run --offline --release "${vendor_config[@]}"
                --manifest-path target/notebooks-on-gpu/Cargo.toml --)
 fi
 

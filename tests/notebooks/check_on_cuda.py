@@ -60,9 +60,9 @@ def body(notebook: Path) -> str:
     return "\n".join(lines)
 
 
-def manifest(features: str, dfdx_features: str) -> str:
+def manifest(name: str, features: str, dfdx_features: str) -> str:
     return f"""[package]
-name = "notebooks-on-cuda"
+name = "{name}"
 version = "0.0.0"
 edition = "2021"
 publish = false
@@ -128,13 +128,13 @@ def main() -> int:
     args = parser.parse_args()
 
     if args.program:
-        write_crate(args.program, manifest("" if args.cpu else '"cuda"', "") +
-                    '\n[[bin]]\nname = "notebooks-on-gpu"\npath = "src/main.rs"\n',
+        features = "" if args.cpu else '"cuda"'
+        write_crate(args.program, manifest("notebooks-on-gpu", features, ""),
                     {"src/main.rs": runner(args.notebooks)})
         print(f"wrote {args.program}: {len(args.notebooks)} notebooks in one binary, notebooks-on-gpu")
         return 0
 
-    write_crate(args.out, manifest('"cuda"', '"ci-check"'), {
+    write_crate(args.out, manifest("notebooks-on-cuda", '"cuda"', '"ci-check"'), {
         f"src/bin/{rust_name(nb)}.rs": f"{ALLOW}\nfn main() {{\n{body(nb)}\n}}\n"
         for nb in args.notebooks
     })

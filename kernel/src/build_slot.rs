@@ -51,7 +51,7 @@ pub fn try_lock(path: &Path) -> Result<Option<File>, String> {
     }
 }
 
-fn slot_dir(base: &Path, n: usize) -> PathBuf {
+pub(crate) fn slot_dir(base: &Path, n: usize) -> PathBuf {
     if n == 1 {
         return base.to_path_buf();
     }

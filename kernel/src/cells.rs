@@ -219,6 +219,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_prelude_binds_the_fence_last() {
+        // `start` takes a missing fence for a prelude that stopped early: a binding added after
+        // it would go unchecked.
+        let last = crate::spec::PRELUDE
+            .lines()
+            .rfind(|line| line.starts_with("let "))
+            .unwrap();
+        assert_eq!(
+            last,
+            format!("let mut {FENCE} = mapping::notebook::CellIdFence::new();")
+        );
+    }
+
+    #[test]
     fn fence_goes_after_leading_commands() {
         let (code, added) = with_fence(":dep rand = \"0.8\"\nlet x = 1;\nx", true);
         assert_eq!(

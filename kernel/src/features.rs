@@ -115,6 +115,14 @@ fn find_on(path: Option<&std::ffi::OsStr>, program: &str) -> Option<PathBuf> {
         })
 }
 
+/// What a kernel built with `features` needs, checked before anything is written: features
+/// the library has, the CUDA toolkit for `cuda`, and their crates downloaded.
+pub fn prepare(library: &Path, features: &[String]) -> Result<(), String> {
+    check(library, features)?;
+    check_cuda_toolkit(features)?;
+    fetch(library, features)
+}
+
 /// Downloads the crates the features add (cudarc for `cuda`): the kernel itself was built
 /// without them, and it starts cargo offline.
 pub fn fetch(library: &Path, features: &[String]) -> Result<(), String> {

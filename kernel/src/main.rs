@@ -137,7 +137,8 @@ fn main() {
                 None => spec::default_build_dir(&features)?,
             };
             let library = library.unwrap_or_else(spec::default_library_dir);
-            features::check_cuda_toolkit(&features)?;
+            // A kernel spec is written only once it can build: a failed fetch leaves none.
+            features::prepare(&library, &features)?;
             let dir = spec::install(&location.location(), &name, &build_dir, &library, &features)?;
             println!(
                 "installed kernel \"{}\" in {}",
@@ -145,7 +146,6 @@ fn main() {
                 dir.display()
             );
             println!("shared build folder: {}", build_dir.display());
-            features::fetch(&library, &features)?;
             match sysroot::fetch_library_dependencies() {
                 Ok(()) => println!("the standard library's dependencies are in cargo's cache"),
                 Err(e) => eprintln!(
@@ -166,13 +166,14 @@ fn main() {
                 None => spec::default_build_dir(&features)?,
             };
             let library = spec::default_library_dir();
-            features::check(&library, &features)?;
-            features::check_cuda_toolkit(&features)?;
-            let config_dir = build_dir.with_file_name("repl-config");
-            spec::write_config(&config_dir, &library, &features)?;
+            features::prepare(&library, &features)?;
             let slot = build_slot::claim(&build_dir)?;
+            // One config per slot, held with it: two REPLs started at once (a CPU one and a
+            // GPU one) never read each other's.
+            let config_dir = repl::config_dir(&slot.dir);
+            spec::write_config(&config_dir, &library, &features)?;
             use_folders(&config_dir, &slot.dir);
-            repl::run()
+            repl::run(&features::display_name(&features))
         })(),
         Command::Run {
             connection_file,

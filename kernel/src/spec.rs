@@ -158,9 +158,8 @@ pub fn check_config(config_dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub const PRELUDE: &str = "use mapping::prelude::*;\n\
-let dev = AutoDevice::default();\n\
-let mut __mapping_ids = mapping::notebook::CellIdFence::new();\n";
+/// The course's imports, a default device `dev` and the tensor-id fence (kernel/prelude.rs).
+pub const PRELUDE: &str = include_str!("../prelude.rs");
 
 fn io(path: &Path, e: std::io::Error) -> String {
     format!("{}: {e}", path.display())

@@ -119,4 +119,12 @@ fn a_gpu_kernel_without_the_cuda_toolkit_or_with_an_unknown_feature_is_refused()
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no feature \"gpu\""), "{err}");
     assert!(!root.path().join("venv").exists(), "nothing is written");
+
+    // The crates a feature adds cannot be fetched (no rustc or cargo on this PATH): no spec is left
+    // behind for a kernel that could not build offline.
+    let out = install("download");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot run rustc"), "{err}");
+    assert!(!root.path().join("venv").exists(), "nothing is written");
 }

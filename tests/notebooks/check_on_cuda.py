@@ -31,8 +31,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# What the kernel's prelude binds before the first cell (kernel/src/spec.rs, PRELUDE).
-PRELUDE = "use mapping::prelude::*;\nlet dev = AutoDevice::default();\n"
+# What the kernel runs before the first cell: imports, `dev` and the tensor-id fence.
+PRELUDE = (ROOT / "kernel/prelude.rs").read_text()
 DEFAULT_OUT = ROOT / "target/notebooks-on-cuda"
 # Only errors matter: the `;` after each cell is redundant, and cells leave values unused.
 ALLOW = "#![allow(warnings)]"

@@ -30,6 +30,8 @@ stage "python test tools (.venv-test)"
 export MAPPING_TEST_PYTHON="$PWD/.venv-test/bin/python"
 stage "CUDA kernel sources compile with NVRTC (no GPU needed)"
 .venv-test/bin/python tests/cuda/nvrtc_compile.py
+stage "the GPU check script on stand-in binaries (no GPU needed)"
+.venv-test/bin/python tests/cuda/gpu_check_script.py
 stage "tests"; cargo test --workspace --locked
 stage "notebooks committed without outputs"
 .venv-test/bin/python tests/notebooks/run.py --check-only --out target/notebooks notebooks/*.ipynb tests/notebooks/*.ipynb

@@ -100,6 +100,11 @@ const NOTEBOOKS: &[(&str, fn())] = &[
 
 fn main() {{
     let only: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(unknown) = only.iter().find(|o| !NOTEBOOKS.iter().any(|(name, _)| name == o)) {{
+        let names: Vec<&str> = NOTEBOOKS.iter().map(|(name, _)| *name).collect();
+        eprintln!("notebooks-on-gpu: no notebook {{unknown:?}} (there are: {{}})", names.join(", "));
+        std::process::exit(2);
+    }}
     let mut failed = 0;
     for (name, run) in NOTEBOOKS {{
         if !only.is_empty() && !only.iter().any(|o| o == name) {{

@@ -2,6 +2,8 @@
 
 - kernel_info is answered at once, before the prelude has compiled;
 - a forged (wrongly signed) execute_request is not run and gets no reply;
+- cells run with the kernel's malloc settings (GLIBC_TUNABLES), and are built without debug
+  assertions but with overflow checks;
 - a panicking cell fails with ename "panic", and earlier variables survive it;
 - one cell shows several displays and updates one of them in place;
 - the next kernel start is handed to the warm spare the first kernel launched, and runs in the
@@ -62,12 +64,26 @@ def main():
         assert not kc.shell_channel.msg_ready(), "a forged message got a reply"
         print("ok   forged execute_request ignored")
 
+        if "GLIBC_TUNABLES" not in os.environ:
+            content, messages = run(kc, 'std::env::var("GLIBC_TUNABLES").unwrap_or_default()')
+            results = results_of(messages)
+            assert results and "glibc.malloc.mmap_threshold=" in results[0], (content, results)
+            print("ok   cells run with the kernel's malloc settings (GLIBC_TUNABLES)")
+        else:
+            print("SKIP the kernel's malloc settings: GLIBC_TUNABLES is set here, and wins")
+
+        # Built for speed (no debug assertions: gemm at full speed) but overflow still panics.
+        content, messages = run(kc, "cfg!(debug_assertions)")
+        assert results_of(messages) == ["false"], (content, results_of(messages))
+        content, _ = run(kc, "std::hint::black_box(255u8) + 1")
+        assert content["status"] == "error" and "overflow" in content["evalue"], content
+        print("ok   cells build without debug assertions and with overflow checks")
+
         content, messages = run(kc, 'panic!("deliberate")')
         assert content["status"] == "error" and content["ename"] == "panic", content
         assert "deliberate" in " ".join(content["traceback"]), content
         content, messages = run(kc, "kept")
-        results = [m for m in messages if m["msg_type"] == "execute_result"]
-        assert results and results[0]["content"]["data"]["text/plain"] == "42", messages
+        assert results_of(messages) == ["42"], messages
         print("ok   panic fails the cell; earlier variables survive")
 
         content, messages = run(kc, """
@@ -112,7 +128,7 @@ def check_spare(kernel, since):
                                     'std::env::current_dir().unwrap().display())')
         first_result = time.monotonic() - started
         assert content["status"] == "ok", content
-        result = [m for m in messages if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
+        result = results_of(messages)[0]
         assert result.strip('"') == f"1 handed over {workdir}", result
         content, messages = run(kc, "let t: Tensor<Rank1<2>, f32, AutoDevice> = dev.tensor([1.0, 2.0]);\nt.array()[1]")
         assert content["status"] == "ok", content
@@ -121,6 +137,11 @@ def check_spare(kernel, since):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
+
+
+def results_of(messages):
+    """The plain-text results (`execute_result`) among a request's iopub messages."""
+    return [m["content"]["data"]["text/plain"] for m in messages if m["msg_type"] == "execute_result"]
 
 
 def handle_id(messages):

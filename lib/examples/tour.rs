@@ -6,7 +6,8 @@ use mapping::data::transforms::{Compose, Normalize, RandomCrop, RandomHorizontal
 use mapping::data::{Loader, LoaderConfig, Synthetic, SyntheticConfig};
 use mapping::prelude::*;
 
-// Activations of tens of MB come and go every step: keep freed pages (see README, Performance).
+// Activations of tens of MB come and go every step: mimalloc, told in `main` to keep the memory
+// it frees (`mapping::alloc`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -21,6 +22,7 @@ fn arg(name: &str, default: usize) -> usize {
 }
 
 fn main() -> mapping::Result<()> {
+    mapping::alloc::keep_freed_memory();
     let dev = AutoDevice::default();
 
     // A network is a type; every layer's output shape is computed at compile time.

@@ -19,6 +19,8 @@
 // point of the crate, not accidental complexity.
 #![allow(clippy::type_complexity)]
 
+#[cfg(feature = "cli")]
+pub mod alloc;
 pub mod data;
 pub mod ensemble;
 pub mod error;

@@ -2,10 +2,9 @@
 //!
 //! A training step allocates and frees activations of tens of MB. By default mimalloc hands
 //! freed memory back to the OS after a delay, and a later step faults it in again, zeroing each
-//! page: on the seed CNN that was 8% of a step's time. Keeping it made
-//! training 13% faster (median of 5 alternating runs, README "Performance"). PyTorch's CPU
-//! allocator and glibc's tuned malloc (the notebook kernel's) make the same trade: peak memory
-//! stays with the process.
+//! page: on the seed CNN that was 8% of a step's time. Keeping it made training 13% faster
+//! (median of 5 alternating runs, README "Performance"). The price is that the process holds
+//! on to its peak memory, as the notebook kernel's glibc settings also do.
 //!
 //! ```ignore
 //! #[global_allocator]

@@ -6,7 +6,7 @@
 //! (median of 5 alternating runs, README "Performance"). The price is that the process holds
 //! on to its peak memory, as the notebook kernel's glibc settings also do.
 //!
-//! ```ignore
+//! ```no_run
 //! #[global_allocator]
 //! static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 //!

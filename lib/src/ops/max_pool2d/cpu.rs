@@ -138,7 +138,7 @@ fn forward_any<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E], argmax: &mut
 
 /// `MaxPool2d(2)`, most CNNs' pool, a row of outputs at a time so that the compiler can use
 /// SIMD: the maximum of each window row first, then of the two rows, which keeps the first
-/// maximum in row-major order. A row of outputs that holds a NaN takes the generic path.
+/// maximum in row-major order. A row of outputs that holds a NaN takes the generic rule.
 fn forward_2x2_stride_2<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E], argmax: &mut [u32]) {
     let (in_w, out_w) = (win.in_w, win.out_w);
     x.par_chunks(win.in_plane())
@@ -148,8 +148,7 @@ fn forward_2x2_stride_2<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E], arg
             let rows = dst.chunks_exact_mut(out_w).zip(arg.chunks_exact_mut(out_w));
             for (oh, (dst, arg)) in rows.enumerate() {
                 let top = 2 * oh * in_w;
-                // Plane indices fit in `u32` (the argmax type), and a SIMD register holds twice
-                // as many of them as of `usize`.
+                // Indices as `u32`, the argmax type (plane indices fit in it).
                 let (top_at, in_w_at) = (top as u32, in_w as u32);
                 let upper = src[top..top + 2 * out_w].chunks_exact(2);
                 let lower = src[top + in_w..top + in_w + 2 * out_w].chunks_exact(2);
@@ -174,11 +173,7 @@ fn forward_2x2_stride_2<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E], arg
                 }
                 if nan {
                     for (ow, (best_out, at_out)) in dst.iter_mut().zip(arg.iter_mut()).enumerate() {
-                        let mut window = WindowMax::new();
-                        for at in [0, 1, in_w, in_w + 1].map(|tap| top + 2 * ow + tap) {
-                            window.push(src[at], at);
-                        }
-                        let (best, at) = window.finish();
+                        let (best, at) = window_max(src, top + 2 * ow, in_w, (2, 2));
                         (*best_out, *at_out) = (best, at as u32);
                     }
                 }
@@ -186,11 +181,29 @@ fn forward_2x2_stride_2<E: CpuFloat>(win: &Window2d, x: &[E], out: &mut [E], arg
         });
 }
 
+/// The maximum of the `kh x kw` window whose top-left tap is `corner`, and where it is, by the
+/// generic rule (a NaN wins): the fixed-size loops' path for a window that holds a NaN.
+fn window_max<E: CpuFloat>(
+    src: &[E],
+    corner: usize,
+    in_w: usize,
+    (kh, kw): (usize, usize),
+) -> (E, usize) {
+    let mut window = WindowMax::new();
+    for ki in 0..kh {
+        for kj in 0..kw {
+            let at = corner + ki * in_w + kj;
+            window.push(src[at], at);
+        }
+    }
+    window.finish()
+}
+
 /// A `KH x KW` window with no padding (every tap inside the image), its size known to the
 /// compiler so that the taps unroll: the generic loop spends more time on its bounds than on
-/// the values. `select_unpredictable` keeps the comparisons branch-free (LLVM had turned one
-/// into a jump, mispredicted on half of the windows). A window holding a NaN is rare and takes
-/// the generic path.
+/// the values. `select_unpredictable` keeps the comparisons branch-free: without it LLVM
+/// compiled one into a jump, and the loop was no faster than the generic one. A window holding
+/// a NaN is rare and takes the generic rule.
 fn forward_unpadded<E: CpuFloat, const KH: usize, const KW: usize>(
     win: &Window2d,
     x: &[E],
@@ -226,13 +239,7 @@ fn forward_unpadded<E: CpuFloat, const KH: usize, const KW: usize>(
                         }
                     }
                     if nan {
-                        let mut window = WindowMax::new();
-                        for (ki, row) in window_rows.iter().enumerate() {
-                            for kj in 0..KW {
-                                window.push(row[left + kj], top + ki * in_w + left + kj);
-                            }
-                        }
-                        (best, best_at) = window.finish();
+                        (best, best_at) = window_max(src, top + left, in_w, (KH, KW));
                     }
                     *best_out = best;
                     *at_out = best_at as u32;

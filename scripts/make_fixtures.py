@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures the Rust tests read (tests/fixtures/, committed).
 
-- ops.safetensors: conv2d / max_pool2d / avg_pool2d cases. Per case: the inputs, the output,
-  and the gradient of every input for the upstream gradient `grad_out` (loss = sum(out * grad_out)).
-  Computed in float64 from float32 inputs, stored as float32. The case list is the JSON in the
-  file's metadata.
+- ops.safetensors: conv2d / max_pool2d / avg_pool2d / batch_norm2d cases. Per case: the inputs,
+  the output, and the gradient of every input for the upstream gradient `grad_out`
+  (loss = sum(out * grad_out)); batch norm adds its running statistics after the training step
+  and the evaluation-mode output. Computed in float64 from float32 inputs, stored as float32.
+  The case list is the JSON in the file's metadata.
 - param_counts.json: PyTorch's parameter count of each network in `mapping::models`.
 - tf_cifar_cnn.safetensors: a PyTorch nn.Sequential state_dict of the TF CIFAR CNN, an input
   batch and PyTorch's logits for it (loading by name must reproduce the logits).
@@ -71,6 +72,11 @@ def pool_cases():
     return cases
 
 
+def batch_norm_cases():
+    # (batch, channels, h, w): one value per channel and image included (1x1), a batch of one
+    return [(4, 3, 5, 5), (2, 8, 7, 3), (1, 2, 4, 4), (8, 16, 2, 2), (3, 5, 1, 1), (2, 3, 16, 16)]
+
+
 def grads_of(fn, inputs, g):
     leaves = [t.detach().double().requires_grad_(True) for t in inputs]
     out = fn(*leaves)
@@ -80,7 +86,7 @@ def grads_of(fn, inputs, g):
 
 def ops_fixture():
     torch.manual_seed(0)
-    tensors, meta = {}, {"conv2d": [], "max_pool2d": [], "avg_pool2d": []}
+    tensors, meta = {}, {"conv2d": [], "max_pool2d": [], "avg_pool2d": [], "batch_norm2d": []}
     for i, (b, cin, cout, h, w, k, s, p, d, g, bias) in enumerate(conv_cases()):
         x = torch.randn(b, cin, h, w)
         wt = torch.randn(cout, cin // g, k, k) * 0.5
@@ -106,6 +112,28 @@ def ops_fixture():
             key = f"{kind}.{i}"
             tensors.update({f"{key}.x": x, f"{key}.out": out, f"{key}.grad_out": go, f"{key}.grad_x": grads[0]})
             meta[kind].append(dict(batch=b, channels=c, height=h, width=w, kernel=k, stride=s, padding=p))
+    # After the pools, so that the earlier cases' random draws stay as they were.
+    for i, (b, c, h, w) in enumerate(batch_norm_cases()):
+        x = torch.randn(b, c, h, w) * 3 + 2  # far from mean 0 and variance 1
+        weight, bias = torch.randn(c), torch.randn(c)
+        running_mean, running_var = torch.randn(c), torch.rand(c) + 0.5
+        after = [running_mean.double(), running_var.double()]
+
+        def train(x, weight, bias):
+            return F.batch_norm(x, after[0], after[1], weight, bias, training=True, momentum=0.1, eps=1e-5)
+
+        go = torch.randn(b, c, h, w)
+        out, grads = grads_of(train, [x, weight, bias], go)
+        eval_out = F.batch_norm(x.double(), running_mean.double(), running_var.double(), weight.double(),
+                                bias.double(), training=False, eps=1e-5)
+        key = f"batch_norm2d.{i}"
+        tensors.update({f"{key}.x": x, f"{key}.weight": weight, f"{key}.bias": bias,
+                        f"{key}.running_mean": running_mean, f"{key}.running_var": running_var,
+                        f"{key}.out": out, f"{key}.grad_out": go, f"{key}.grad_x": grads[0],
+                        f"{key}.grad_weight": grads[1], f"{key}.grad_bias": grads[2],
+                        f"{key}.running_mean_after": after[0], f"{key}.running_var_after": after[1],
+                        f"{key}.eval_out": eval_out})
+        meta["batch_norm2d"].append(dict(batch=b, channels=c, height=h, width=w))
     tensors = {k: v.detach().float().contiguous() for k, v in tensors.items()}
     save_file(tensors, OUT / "ops.safetensors", metadata={"cases": json.dumps(meta)})
     return sum(len(v) for v in meta.values())

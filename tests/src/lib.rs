@@ -86,3 +86,76 @@ pub fn assert_close(what: &str, actual: &[f32], expected: &[f32], rtol: f32) {
         );
     }
 }
+
+/// What [`batch_norm_run`] returns, in order, named as the fixture's tensors.
+pub const BATCH_NORM_RESULTS: [&str; 7] = [
+    "out",
+    "grad_x",
+    "grad_weight",
+    "grad_bias",
+    "running_mean_after",
+    "running_var_after",
+    "eval_out",
+];
+
+/// `mapping::nn::BatchNorm2d` on the fixture case `batch_norm2d.{case}`, on `dev`: one training
+/// step with the case's parameters and running statistics (output, gradients of the input,
+/// weight and bias for `sum(out * grad_out)`, the updated running statistics), then evaluation
+/// mode with the statistics from before the step. See [`BATCH_NORM_RESULTS`].
+pub fn batch_norm_run<D: mapping::ops::BatchNorm2dKernel<f32> + dfdx::nn::DeviceBuildExt>(
+    dev: &D,
+    fixture: &Fixture,
+    case: usize,
+) -> Vec<Vec<f32>> {
+    let key = format!("batch_norm2d.{case}");
+    // The layer's channel count is a type: one instance per count the fixture has.
+    match fixture.tensor(&format!("{key}.weight")).1[..] {
+        [2] => batch_norm_case::<2, D>(dev, fixture, &key),
+        [3] => batch_norm_case::<3, D>(dev, fixture, &key),
+        [5] => batch_norm_case::<5, D>(dev, fixture, &key),
+        [8] => batch_norm_case::<8, D>(dev, fixture, &key),
+        [16] => batch_norm_case::<16, D>(dev, fixture, &key),
+        ref shape => panic!("{key}: no instance for a weight of shape {shape:?}"),
+    }
+}
+
+fn batch_norm_case<
+    const C: usize,
+    D: mapping::ops::BatchNorm2dKernel<f32> + dfdx::nn::DeviceBuildExt,
+>(
+    dev: &D,
+    fixture: &Fixture,
+    key: &str,
+) -> Vec<Vec<f32>> {
+    use dfdx::prelude::*;
+    use mapping::nn::{builders, modules::BatchNorm2d};
+
+    let vector = |name: &str| -> Tensor<Rank1<C>, f32, D> {
+        dev.tensor_from_vec(fixture.tensor(&format!("{key}.{name}")).0, (Const::<C>,))
+    };
+    let mut bn: BatchNorm2d<C, f32, D> = dev.build_module::<builders::BatchNorm2d<C>, f32>();
+    bn.inner.scale = vector("weight");
+    bn.inner.bias = vector("bias");
+    bn.inner.running_mean = vector("running_mean");
+    bn.inner.running_var = vector("running_var");
+    let before = bn.clone();
+
+    let image = |name: &str| {
+        let (values, shape) = fixture.tensor(&format!("{key}.{name}"));
+        assert_eq!(shape[1], C, "{key}.{name}");
+        dev.tensor_from_vec(values, (shape[0], Const::<C>, shape[2], shape[3]))
+    };
+    let x = image("x");
+    let out = bn.forward_mut(x.leaky_trace());
+    let values = out.as_vec();
+    let grads = (out * image("grad_out")).sum::<Rank0, _>().backward();
+    vec![
+        values,
+        grads.get(&x).as_vec(),
+        grads.get(&bn.inner.scale).as_vec(),
+        grads.get(&bn.inner.bias).as_vec(),
+        bn.inner.running_mean.as_vec(),
+        bn.inner.running_var.as_vec(),
+        before.forward(x).as_vec(),
+    ]
+}

@@ -1,7 +1,8 @@
 //! The CUDA kernels against the CPU kernels (feature `cuda`, run by `scripts/gpu-check.sh`).
 //!
 //! Forward values and the gradients of every input equal the CPU's within 1e-4 (relative), on
-//! the same random configurations as the PyTorch fixture tests (`fixtures/ops.safetensors`),
+//! the same random configurations as the PyTorch fixture tests (`fixtures/ops.safetensors`;
+//! batch norm is dfdx's module on the GPU and this crate's op on the CPU),
 //! and match PyTorch's values too; then the seed CIFAR CNN takes training steps on the GPU.
 //! Without a CUDA device each test says SKIPPED and returns.
 #![cfg(feature = "cuda")]
@@ -14,7 +15,7 @@ use mapping::ops::{
     flatten, global_avg_pool, relu, try_avg_pool2d, try_conv2d, try_max_pool2d, AvgPool2dKernel,
     Conv2dKernel, Conv2dParams, MaxPool2dKernel, PoolParams, ReluKernel,
 };
-use mapping_tests::{assert_close, Fixture};
+use mapping_tests::{assert_close, batch_norm_run, Fixture, BATCH_NORM_RESULTS};
 use serde::Deserialize;
 
 const RTOL: f32 = 1e-4;
@@ -55,6 +56,8 @@ struct Cases {
     conv2d: Vec<ConvCase>,
     max_pool2d: Vec<PoolCase>,
     avg_pool2d: Vec<PoolCase>,
+    /// Only counted: `batch_norm_run` reads each case's sizes from its tensors.
+    batch_norm2d: Vec<serde_json::Value>,
 }
 
 type Image<D> = Tensor<(usize, usize, usize, usize), f32, D>;
@@ -164,6 +167,24 @@ fn pooling_on_the_gpu_equals_the_cpu_and_pytorch() {
                 let pytorch = fixture.tensor(&format!("{key}.{name}")).0;
                 assert_close(&format!("{key}.{name} (GPU vs PyTorch)"), g, &pytorch, RTOL);
             }
+        }
+    }
+}
+
+#[test]
+fn batch_norm_on_the_gpu_equals_the_cpu_and_pytorch() {
+    let Some(gpu) = gpu() else { return };
+    let fixture = Fixture::open("ops.safetensors");
+    let cases: Cases = serde_json::from_str(&fixture.metadata("cases")).unwrap();
+    assert!(cases.batch_norm2d.len() >= 6);
+    for i in 0..cases.batch_norm2d.len() {
+        let key = format!("batch_norm2d.{i}");
+        let on_gpu = batch_norm_run(&gpu, &fixture, i);
+        let on_cpu = batch_norm_run(&Cpu::default(), &fixture, i);
+        for ((name, g), c) in BATCH_NORM_RESULTS.iter().zip(&on_gpu).zip(&on_cpu) {
+            assert_close(&format!("{key}.{name} (GPU vs CPU)"), g, c, RTOL);
+            let pytorch = fixture.tensor(&format!("{key}.{name}")).0;
+            assert_close(&format!("{key}.{name} (GPU vs PyTorch)"), g, &pytorch, RTOL);
         }
     }
 }

@@ -1,15 +1,20 @@
 //! `BatchNorm2d` with PyTorch's parameter names, around dfdx's `BatchNorm2D`.
 //!
 //! dfdx names the affine parameters `scale`/`bias`; PyTorch's state_dict says `weight`/`bias`
-//! plus `running_mean`/`running_var`. The layer computes with dfdx's module and only renames,
-//! so checkpoints load into PyTorch's `nn.BatchNorm2d` by name.
+//! plus `running_mean`/`running_var`. The layer keeps dfdx's module for its tensors and renames
+//! them, so checkpoints load into PyTorch's `nn.BatchNorm2d` by name. Batched images run on
+//! this crate's [`batch_norm2d`](crate::ops::batch_norm2d) op (two passes each way on the
+//! CPU); a single `(C, H, W)` image on dfdx's module.
 
 use dfdx::nn::modules::BatchNorm2D;
 use dfdx::nn::{
     BuildModule, BuildOnDevice, Module, ModuleMut, ModuleVisitor, TensorCollection, TensorOptions,
 };
-use dfdx::shapes::Dtype;
+use dfdx::shapes::{Const, Dim, Dtype};
+use dfdx::tensor::{OwnedTape, SplitTape, Tensor};
 use dfdx::tensor_ops::Device;
+
+use crate::ops::BatchNorm2dKernel;
 
 pub mod builder {
     /// Batch normalisation over `C` channels of `(B, C, H, W)` images.
@@ -78,26 +83,57 @@ impl<const C: usize, E: Dtype, D: Device<E>> TensorCollection<E, D> for BatchNor
     }
 }
 
-impl<const C: usize, E: Dtype, D: Device<E>, X> Module<X> for BatchNorm2d<C, E, D>
-where
-    BatchNorm2D<C, E, D>: Module<X>,
+/// Batched images, evaluation mode: this crate's op (the running statistics).
+impl<B: Dim, const C: usize, H: Dim, W: Dim, E: Dtype, D: BatchNorm2dKernel<E>>
+    Module<Tensor<(B, Const<C>, H, W), E, D>> for BatchNorm2d<C, E, D>
 {
-    type Output = <BatchNorm2D<C, E, D> as Module<X>>::Output;
-    type Error = <BatchNorm2D<C, E, D> as Module<X>>::Error;
+    type Output = Tensor<(B, Const<C>, H, W), E, D>;
+    type Error = D::Err;
 
-    fn try_forward(&self, x: X) -> Result<Self::Output, Self::Error> {
+    fn try_forward(&self, x: Tensor<(B, Const<C>, H, W), E, D>) -> Result<Self::Output, D::Err> {
+        D::batch_norm2d_eval(&self.inner, x)
+    }
+}
+
+/// Batched images, training mode: this crate's op (the batch's statistics).
+impl<B: Dim, const C: usize, H: Dim, W: Dim, E: Dtype, D: BatchNorm2dKernel<E>>
+    ModuleMut<Tensor<(B, Const<C>, H, W), E, D, OwnedTape<E, D>>> for BatchNorm2d<C, E, D>
+{
+    type Output = Tensor<(B, Const<C>, H, W), E, D, OwnedTape<E, D>>;
+    type Error = D::Err;
+
+    fn try_forward_mut(
+        &mut self,
+        x: Tensor<(B, Const<C>, H, W), E, D, OwnedTape<E, D>>,
+    ) -> Result<Self::Output, D::Err> {
+        let (x, tape) = x.split_tape();
+        D::batch_norm2d_train(&mut self.inner, x, tape)
+    }
+}
+
+/// One `(C, H, W)` image, evaluation mode: dfdx's module.
+impl<const C: usize, H: Dim, W: Dim, E: Dtype, D: Device<E>> Module<Tensor<(Const<C>, H, W), E, D>>
+    for BatchNorm2d<C, E, D>
+{
+    type Output = Tensor<(Const<C>, H, W), E, D>;
+    type Error = D::Err;
+
+    fn try_forward(&self, x: Tensor<(Const<C>, H, W), E, D>) -> Result<Self::Output, D::Err> {
         self.inner.try_forward(x)
     }
 }
 
-impl<const C: usize, E: Dtype, D: Device<E>, X> ModuleMut<X> for BatchNorm2d<C, E, D>
-where
-    BatchNorm2D<C, E, D>: ModuleMut<X>,
+/// One `(C, H, W)` image, training mode: dfdx's module.
+impl<const C: usize, H: Dim, W: Dim, E: Dtype, D: Device<E>>
+    ModuleMut<Tensor<(Const<C>, H, W), E, D, OwnedTape<E, D>>> for BatchNorm2d<C, E, D>
 {
-    type Output = <BatchNorm2D<C, E, D> as ModuleMut<X>>::Output;
-    type Error = <BatchNorm2D<C, E, D> as ModuleMut<X>>::Error;
+    type Output = Tensor<(Const<C>, H, W), E, D, OwnedTape<E, D>>;
+    type Error = D::Err;
 
-    fn try_forward_mut(&mut self, x: X) -> Result<Self::Output, Self::Error> {
+    fn try_forward_mut(
+        &mut self,
+        x: Tensor<(Const<C>, H, W), E, D, OwnedTape<E, D>>,
+    ) -> Result<Self::Output, D::Err> {
         self.inner.try_forward_mut(x)
     }
 }

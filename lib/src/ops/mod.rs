@@ -1,4 +1,5 @@
-//! The CNN ops dfdx 0.13 only offers on nightly, built on its public tape API.
+//! The CNN ops dfdx 0.13 only offers on nightly, built on its public tape API, and CPU kernels
+//! for two it has (ReLU, batch norm) whose generic form is slow on the CPU.
 //!
 //! One folder per op, as in dfdx: `mod.rs` checks shapes, computes the output type and records
 //! the backward pass on the tape; `cpu.rs` holds the kernel (a `cuda.rs` sits beside it behind
@@ -14,6 +15,7 @@ mod host;
 mod window;
 
 pub mod avg_pool2d;
+pub mod batch_norm2d;
 pub mod conv2d;
 pub mod flatten;
 pub mod global_avg_pool;
@@ -22,6 +24,7 @@ pub mod relu;
 
 pub use avg_pool2d::AvgPool2dKernel;
 pub use avg_pool2d::{avg_pool2d, try_avg_pool2d};
+pub use batch_norm2d::BatchNorm2dKernel;
 pub use conv2d::{conv2d, conv2d_with_bias, try_conv2d, Conv2dKernel, Conv2dParams};
 pub use cpu_float::CpuFloat;
 pub use flatten::{flatten, flatten_unbatched};

@@ -1,9 +1,10 @@
-//! conv2d, max_pool2d and avg_pool2d against PyTorch: forward values and the gradients of every
-//! input, on the cases in `fixtures/ops.safetensors` (written by `scripts/make_fixtures.py`).
+//! conv2d, max_pool2d, avg_pool2d and the BatchNorm2d layer against PyTorch: forward values and
+//! the gradients of every input, on the cases in `fixtures/ops.safetensors` (written by
+//! `scripts/make_fixtures.py`).
 
 use dfdx::prelude::*;
 use mapping::ops::{try_avg_pool2d, try_conv2d, try_max_pool2d, Conv2dParams, PoolParams};
-use mapping_tests::{assert_close, Fixture};
+use mapping_tests::{assert_close, batch_norm_run, Fixture, BATCH_NORM_RESULTS};
 use serde::Deserialize;
 
 const RTOL: f32 = 1e-4;
@@ -13,6 +14,15 @@ struct Cases {
     conv2d: Vec<ConvCase>,
     max_pool2d: Vec<PoolCase>,
     avg_pool2d: Vec<PoolCase>,
+    batch_norm2d: Vec<BatchNormCase>,
+}
+
+#[derive(Deserialize, Debug)]
+struct BatchNormCase {
+    batch: usize,
+    channels: usize,
+    height: usize,
+    width: usize,
 }
 
 #[derive(Deserialize, Debug)]
@@ -171,6 +181,27 @@ fn pooling_forward_and_gradients_match_pytorch() {
                 &fixture.tensor(&format!("{key}.grad_x")).0,
                 RTOL,
             );
+        }
+    }
+}
+
+#[test]
+fn batch_norm2d_training_step_and_evaluation_match_pytorch() {
+    let fixture = Fixture::open("ops.safetensors");
+    let cases = cases(&fixture).batch_norm2d;
+    assert!(cases.len() >= 6, "too few batch norm cases");
+    for (i, case) in cases.iter().enumerate() {
+        let key = format!("batch_norm2d.{i}");
+        let (_, shape) = fixture.tensor(&format!("{key}.x"));
+        assert_eq!(
+            shape,
+            [case.batch, case.channels, case.height, case.width],
+            "{key}"
+        );
+        let results = batch_norm_run(&Cpu::default(), &fixture, i);
+        for (name, actual) in BATCH_NORM_RESULTS.iter().zip(&results) {
+            let expected = fixture.tensor(&format!("{key}.{name}")).0;
+            assert_close(&format!("{key}.{name} {case:?}"), actual, &expected, RTOL);
         }
     }
 }

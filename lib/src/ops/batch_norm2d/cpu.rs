@@ -1,0 +1,192 @@
+//! Batch norm on the CPU: one pass for each channel's sums, one elementwise pass, each way.
+//!
+//! Sums are taken in `f64` and the mean is subtracted before squaring (two passes over a
+//! channel's values), so a channel with a large mean and a small spread keeps its variance.
+
+use std::ops::DerefMut;
+
+use dfdx::nn::modules::BatchNorm2D;
+use dfdx::shapes::{Const, Dim, HasShape, Shape};
+use dfdx::tensor::{Cpu, CpuError, OwnedTape, PutTape, Storage, Tape, Tensor, TensorFromVec};
+use dfdx::tensor_ops::Device;
+use rayon::prelude::*;
+
+use super::BatchNorm2dKernel;
+use crate::ops::grads::grads_of;
+use crate::ops::host::to_host;
+use crate::ops::CpuFloat;
+
+/// Elements below which a parallel task is not worth its scheduling.
+const MIN_TASK: usize = 1 << 14;
+
+impl<E: CpuFloat> BatchNorm2dKernel<E> for Cpu
+where
+    Cpu: Device<E>,
+    <Cpu as Storage<E>>::Vec: DerefMut<Target = Vec<E>>,
+{
+    fn batch_norm2d_train<B: Dim, const C: usize, H: Dim, W: Dim>(
+        bn: &mut BatchNorm2D<C, E, Self>,
+        x: Tensor<(B, Const<C>, H, W), E, Self>,
+        mut tape: OwnedTape<E, Self>,
+    ) -> Result<Tensor<(B, Const<C>, H, W), E, Self, OwnedTape<E, Self>>, CpuError> {
+        let [batch, _, h, w] = x.shape().concrete();
+        // `max(1)`: empty images have no chunks to split (their statistics are NaN, as dfdx's).
+        let plane = (h * w).max(1);
+        let values = to_host(&x)?;
+        let stats: Vec<(f64, f64)> = (0..C)
+            .into_par_iter()
+            .map(|c| mean_and_variance(channel(&values, c, C, plane)))
+            .collect();
+
+        // Running statistics, as PyTorch: the variance unbiased, momentum the new value's share.
+        let n = (batch * h * w) as f64;
+        let momentum = bn.momentum;
+        let mut running_mean = to_host(&bn.running_mean)?;
+        let mut running_var = to_host(&bn.running_var)?;
+        for (c, &(mean, var)) in stats.iter().enumerate() {
+            let old_mean = running_mean[c].to_f64().unwrap();
+            let old_var = running_var[c].to_f64().unwrap();
+            running_mean[c] = E::from_f64((1.0 - momentum) * old_mean + momentum * mean).unwrap();
+            running_var[c] =
+                E::from_f64((1.0 - momentum) * old_var + momentum * var * n / (n - 1.0)).unwrap();
+        }
+        bn.running_mean.copy_from(&running_mean);
+        bn.running_var.copy_from(&running_var);
+
+        let gamma = to_host(&bn.scale)?;
+        let beta = to_host(&bn.bias)?;
+        let inv_std: Vec<f64> = stats
+            .iter()
+            .map(|&(_, var)| 1.0 / (var + bn.epsilon).sqrt())
+            .collect();
+        let means: Vec<f64> = stats.iter().map(|&(mean, _)| mean).collect();
+        let out = normalise(&values, plane, &means, &inv_std, &gamma, &beta);
+        let out = x.device().try_tensor_from_vec(out, *x.shape())?;
+
+        let (x_ghost, out_ghost) = (x.ghost(), out.ghost());
+        let (scale_ghost, bias_ghost) = (bn.scale.ghost(), bn.bias.ghost());
+        tape.add_backward_op(move |grads| {
+            let [grad_x, grad_scale, grad_bias, grad_out] =
+                grads_of!(grads, &x_ghost, &scale_ghost, &bias_ghost, &out_ghost)?;
+            // Per channel: sum(dy) and sum(dy * (x - mean)).
+            let sums: Vec<(f64, f64)> = (0..C)
+                .into_par_iter()
+                .map(|c| {
+                    let x = channel(&values, c, C, plane);
+                    let dy = channel(grad_out, c, C, plane);
+                    let mean = means[c];
+                    x.zip(dy).fold((0.0, 0.0), |(sum_dy, sum_dy_xc), (x, dy)| {
+                        let (x, dy) = (to_f64(x), to_f64(dy));
+                        (sum_dy + dy, sum_dy_xc + dy * (x - mean))
+                    })
+                })
+                .collect();
+            // dx = gamma / std * (dy - mean(dy) - x_hat * mean(dy * x_hat)), written as
+            // k_dy * dy + k_xc * (x - mean) + k_0 per channel.
+            let mut k_dy = vec![E::zero(); C];
+            let mut k_xc = vec![E::zero(); C];
+            let mut k_0 = vec![E::zero(); C];
+            let mut mean_e = vec![E::zero(); C];
+            for c in 0..C {
+                let (sum_dy, sum_dy_xc) = sums[c];
+                let a = to_f64(gamma[c]) * inv_std[c];
+                grad_bias[c] += E::from_f64(sum_dy).unwrap();
+                grad_scale[c] += E::from_f64(sum_dy_xc * inv_std[c]).unwrap();
+                k_dy[c] = E::from_f64(a).unwrap();
+                k_xc[c] = E::from_f64(-a * inv_std[c] * inv_std[c] * sum_dy_xc / n).unwrap();
+                k_0[c] = E::from_f64(-a * sum_dy / n).unwrap();
+                mean_e[c] = E::from_f64(means[c]).unwrap();
+            }
+            grad_x
+                .par_chunks_mut(plane)
+                .zip(grad_out.par_chunks(plane))
+                .zip(values.par_chunks(plane))
+                .enumerate()
+                .with_min_len(MIN_TASK.div_ceil(plane))
+                .for_each(|(i, ((gx, dy), x))| {
+                    let c = i % C;
+                    let (k_dy, k_xc, k_0, mean) = (k_dy[c], k_xc[c], k_0[c], mean_e[c]);
+                    for ((gx, &dy), &x) in gx.iter_mut().zip(dy).zip(x) {
+                        *gx += k_dy * dy + k_xc * (x - mean) + k_0;
+                    }
+                });
+            Ok(())
+        });
+        Ok(out.put_tape(tape))
+    }
+
+    fn batch_norm2d_eval<B: Dim, const C: usize, H: Dim, W: Dim>(
+        bn: &BatchNorm2D<C, E, Self>,
+        x: Tensor<(B, Const<C>, H, W), E, Self>,
+    ) -> Result<Tensor<(B, Const<C>, H, W), E, Self>, CpuError> {
+        let [_, _, h, w] = x.shape().concrete();
+        let plane = (h * w).max(1);
+        let values = to_host(&x)?;
+        let means: Vec<f64> = to_host(&bn.running_mean)?.into_iter().map(to_f64).collect();
+        let inv_std: Vec<f64> = to_host(&bn.running_var)?
+            .into_iter()
+            .map(|var| 1.0 / (to_f64(var) + bn.epsilon).sqrt())
+            .collect();
+        let (gamma, beta) = (to_host(&bn.scale)?, to_host(&bn.bias)?);
+        let out = normalise(&values, plane, &means, &inv_std, &gamma, &beta);
+        x.device().try_tensor_from_vec(out, *x.shape())
+    }
+}
+
+fn to_f64<E: CpuFloat>(v: E) -> f64 {
+    v.to_f64().unwrap()
+}
+
+/// The values of channel `c` in `(B, C, plane)` order, batch by batch.
+fn channel<E: Copy>(
+    values: &[E],
+    c: usize,
+    channels: usize,
+    plane: usize,
+) -> impl Iterator<Item = E> + Clone + '_ {
+    values
+        .chunks(plane)
+        .skip(c)
+        .step_by(channels)
+        .flatten()
+        .copied()
+}
+
+/// Mean and biased variance, the mean subtracted before squaring.
+fn mean_and_variance<E: CpuFloat>(values: impl Iterator<Item = E> + Clone) -> (f64, f64) {
+    let (count, sum) = values
+        .clone()
+        .fold((0usize, 0.0), |(n, s), v| (n + 1, s + to_f64(v)));
+    let mean = sum / count as f64;
+    let squares: f64 = values.map(|v| (to_f64(v) - mean).powi(2)).sum();
+    (mean, squares / count as f64)
+}
+
+/// `(x - mean) * gamma / std + beta` for every value, each channel with its own statistics.
+fn normalise<E: CpuFloat>(
+    values: &[E],
+    plane: usize,
+    means: &[f64],
+    inv_std: &[f64],
+    gamma: &[E],
+    beta: &[E],
+) -> Vec<E> {
+    let channels = means.len();
+    let scale: Vec<E> = (0..channels)
+        .map(|c| E::from_f64(to_f64(gamma[c]) * inv_std[c]).unwrap())
+        .collect();
+    let mean: Vec<E> = means.iter().map(|&m| E::from_f64(m).unwrap()).collect();
+    let mut out = vec![E::zero(); values.len()];
+    out.par_chunks_mut(plane)
+        .zip(values.par_chunks(plane))
+        .enumerate()
+        .with_min_len(MIN_TASK.div_ceil(plane))
+        .for_each(|(i, (y, x))| {
+            let c = i % channels;
+            let (scale, mean, beta) = (scale[c], mean[c], beta[c]);
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = (x - mean) * scale + beta;
+            }
+        });
+    out
+}

@@ -60,7 +60,9 @@ where
             .map(|&(_, var)| 1.0 / (var + bn.epsilon).sqrt())
             .collect();
         let means: Vec<f64> = stats.iter().map(|&(mean, _)| mean).collect();
-        let out = normalise(&values, plane, &means, &inv_std, &gamma, &beta);
+        // The input's values stay for the backward pass; the output is a copy normalised in place.
+        let mut out = values.clone();
+        normalise(&mut out, plane, &means, &inv_std, &gamma, &beta);
         let out = x.device().try_tensor_from_vec(out, *x.shape())?;
 
         let (x_ghost, out_ghost) = (x.ghost(), out.ghost());
@@ -121,15 +123,15 @@ where
     ) -> Result<Tensor<(B, Const<C>, H, W), E, Self>, CpuError> {
         let [_, _, h, w] = x.shape().concrete();
         let plane = (h * w).max(1);
-        let values = to_host(&x)?;
+        let mut values = to_host(&x)?;
         let means: Vec<f64> = to_host(&bn.running_mean)?.into_iter().map(to_f64).collect();
         let inv_std: Vec<f64> = to_host(&bn.running_var)?
             .into_iter()
             .map(|var| 1.0 / (to_f64(var) + bn.epsilon).sqrt())
             .collect();
         let (gamma, beta) = (to_host(&bn.scale)?, to_host(&bn.bias)?);
-        let out = normalise(&values, plane, &means, &inv_std, &gamma, &beta);
-        x.device().try_tensor_from_vec(out, *x.shape())
+        normalise(&mut values, plane, &means, &inv_std, &gamma, &beta);
+        x.device().try_tensor_from_vec(values, *x.shape())
     }
 }
 
@@ -162,31 +164,30 @@ fn mean_and_variance<E: CpuFloat>(values: impl Iterator<Item = E> + Clone) -> (f
     (mean, squares / count as f64)
 }
 
-/// `(x - mean) * gamma / std + beta` for every value, each channel with its own statistics.
+/// `(x - mean) * gamma / std + beta` for every value, in place, each channel with its own
+/// statistics.
 fn normalise<E: CpuFloat>(
-    values: &[E],
+    values: &mut [E],
     plane: usize,
     means: &[f64],
     inv_std: &[f64],
     gamma: &[E],
     beta: &[E],
-) -> Vec<E> {
+) {
     let channels = means.len();
     let scale: Vec<E> = (0..channels)
         .map(|c| E::from_f64(to_f64(gamma[c]) * inv_std[c]).unwrap())
         .collect();
     let mean: Vec<E> = means.iter().map(|&m| E::from_f64(m).unwrap()).collect();
-    let mut out = vec![E::zero(); values.len()];
-    out.par_chunks_mut(plane)
-        .zip(values.par_chunks(plane))
+    values
+        .par_chunks_mut(plane)
         .enumerate()
         .with_min_len(MIN_TASK.div_ceil(plane))
-        .for_each(|(i, (y, x))| {
+        .for_each(|(i, x)| {
             let c = i % channels;
             let (scale, mean, beta) = (scale[c], mean[c], beta[c]);
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = (x - mean) * scale + beta;
+            for x in x {
+                *x = (*x - mean) * scale + beta;
             }
         });
-    out
 }

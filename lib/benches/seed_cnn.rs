@@ -5,8 +5,6 @@
 //! Prints one JSON line (medians of `--repeats` timings). `scripts/bench_seed_cnn.sh` runs it
 //! beside PyTorch (`shared/bench/torch_seed_cnn.py`) and prints the ratio.
 
-use std::time::Instant;
-
 use dfdx::data::OneHotEncode;
 use dfdx::optim::{Momentum, Sgd, SgdConfig};
 use dfdx::prelude::*;
@@ -14,39 +12,13 @@ use mapping::models::SeedCifarCnn;
 use mapping::ops::{conv2d_with_bias, Conv2dParams};
 use rayon::prelude::*;
 
+mod common;
+use common::{arg, time_per_call};
+
 // Large activations are allocated and freed every step; glibc returns them to the OS and pays
 // a page fault per 4 KiB when they come back. mimalloc, told to, keeps them (`mapping::alloc`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(|v| v.parse().expect("a number"))
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// Seconds per call of `f`, median over `repeats` runs of `steps` calls.
-fn time_per_call(repeats: usize, steps: usize, mut f: impl FnMut()) -> f64 {
-    median(
-        (0..repeats)
-            .map(|_| {
-                let start = Instant::now();
-                for _ in 0..steps {
-                    f();
-                }
-                start.elapsed().as_secs_f64() / steps as f64
-            })
-            .collect(),
-    )
-}
 
 fn main() {
     mapping::alloc::keep_freed_memory();

@@ -35,7 +35,7 @@ where
         let values = to_host(&x)?;
         let stats: Vec<(f64, f64)> = (0..C)
             .into_par_iter()
-            .map(|c| mean_and_variance(channel(&values, c, C, plane)))
+            .map(|c| mean_and_variance(&values, c, C, plane))
             .collect();
 
         // Running statistics, as PyTorch: the variance unbiased, momentum the new value's share.
@@ -74,13 +74,16 @@ where
             let sums: Vec<(f64, f64)> = (0..C)
                 .into_par_iter()
                 .map(|c| {
-                    let x = channel(&values, c, C, plane);
-                    let dy = channel(grad_out, c, C, plane);
                     let mean = means[c];
-                    x.zip(dy).fold((0.0, 0.0), |(sum_dy, sum_dy_xc), (x, dy)| {
-                        let (x, dy) = (to_f64(x), to_f64(dy));
-                        (sum_dy + dy, sum_dy_xc + dy * (x - mean))
-                    })
+                    let planes = || {
+                        channel_planes(&values, c, C, plane)
+                            .zip(channel_planes(grad_out, c, C, plane))
+                    };
+                    let sum_dy: f64 = planes().map(|(x, dy)| lane_sum(x, dy, |_, dy| dy)).sum();
+                    let sum_dy_xc: f64 = planes()
+                        .map(|(x, dy)| lane_sum(x, dy, |x, dy| dy * (x - mean)))
+                        .sum();
+                    (sum_dy, sum_dy_xc)
                 })
                 .collect();
             // dx = gamma / std * (dy - mean(dy) - x_hat * mean(dy * x_hat)), written as
@@ -139,28 +142,50 @@ fn to_f64<E: CpuFloat>(v: E) -> f64 {
     v.to_f64().unwrap()
 }
 
-/// The values of channel `c` in `(B, C, plane)` order, batch by batch.
-fn channel<E: Copy>(
+/// The planes of channel `c` in `(B, C, plane)` order, batch by batch.
+fn channel_planes<E>(
     values: &[E],
     c: usize,
     channels: usize,
     plane: usize,
-) -> impl Iterator<Item = E> + Clone + '_ {
-    values
-        .chunks(plane)
-        .skip(c)
-        .step_by(channels)
-        .flatten()
-        .copied()
+) -> impl Iterator<Item = &[E]> {
+    values.chunks(plane).skip(c).step_by(channels)
 }
 
-/// Mean and biased variance, the mean subtracted before squaring.
-fn mean_and_variance<E: CpuFloat>(values: impl Iterator<Item = E> + Clone) -> (f64, f64) {
-    let (count, sum) = values
-        .clone()
-        .fold((0usize, 0.0), |(n, s), v| (n + 1, s + to_f64(v)));
-    let mean = sum / count as f64;
-    let squares: f64 = values.map(|v| (to_f64(v) - mean).powi(2)).sum();
+/// Independent partial sums: one f64 accumulator would make every add wait for the last.
+const LANES: usize = 8;
+
+/// The sum of `f(a[i], b[i])` in f64, in `LANES` partial sums so that it vectorises.
+fn lane_sum<E: CpuFloat>(a: &[E], b: &[E], f: impl Fn(f64, f64) -> f64) -> f64 {
+    let (a_lanes, b_lanes) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (a_rest, b_rest) = (a_lanes.remainder(), b_lanes.remainder());
+    let mut partial = [0.0f64; LANES];
+    for (a, b) in a_lanes.zip(b_lanes) {
+        for lane in 0..LANES {
+            partial[lane] += f(to_f64(a[lane]), to_f64(b[lane]));
+        }
+    }
+    let rest: f64 = a_rest
+        .iter()
+        .zip(b_rest)
+        .map(|(&a, &b)| f(to_f64(a), to_f64(b)))
+        .sum();
+    partial.iter().sum::<f64>() + rest
+}
+
+/// Channel `c`'s mean and biased variance, the mean subtracted before squaring.
+fn mean_and_variance<E: CpuFloat>(
+    values: &[E],
+    c: usize,
+    channels: usize,
+    plane: usize,
+) -> (f64, f64) {
+    let planes = || channel_planes(values, c, channels, plane);
+    let count: usize = planes().map(|p| p.len()).sum();
+    let mean = planes().map(|p| lane_sum(p, p, |x, _| x)).sum::<f64>() / count as f64;
+    let squares: f64 = planes()
+        .map(|p| lane_sum(p, p, |x, _| (x - mean) * (x - mean)))
+        .sum();
     (mean, squares / count as f64)
 }
 

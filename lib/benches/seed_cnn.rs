@@ -5,15 +5,13 @@
 //! Prints one JSON line (medians of `--repeats` timings). `scripts/bench_seed_cnn.sh` runs it
 //! beside PyTorch (`shared/bench/torch_seed_cnn.py`) and prints the ratio.
 
-use dfdx::data::OneHotEncode;
-use dfdx::optim::{Momentum, Sgd, SgdConfig};
 use dfdx::prelude::*;
 use mapping::models::SeedCifarCnn;
 use mapping::ops::{conv2d_with_bias, Conv2dParams};
 use rayon::prelude::*;
 
 mod common;
-use common::{arg, time_per_call};
+use common::{arg, time_per_call, CifarTraining};
 
 // Large activations are allocated and freed every step; glibc returns them to the OS and pays
 // a page fault per 4 KiB when they come back. mimalloc, told to, keeps them (`mapping::alloc`).
@@ -32,25 +30,9 @@ fn main() {
     const B: usize = 128;
     let dev = Cpu::seed_from_u64(0);
     let mut model = dev.build_module::<SeedCifarCnn, f32>();
-    let mut opt = Sgd::new(
-        &model,
-        SgdConfig {
-            lr: 1e-3,
-            momentum: Some(Momentum::Classic(0.9)),
-            weight_decay: None,
-        },
-    );
-    let x: Tensor<Rank4<B, 3, 32, 32>, f32, _> = dev.sample_normal();
-    let labels: [usize; B] = std::array::from_fn(|i| i % 10);
-    let y: Tensor<Rank2<B, 10>, f32, _> = dev.one_hot_encode(Const::<10>, labels);
-    let mut grads = model.alloc_grads();
-    let mut train_step = || {
-        let loss =
-            cross_entropy_with_logits_loss(model.forward_mut(x.trace(grads.clone())), y.clone());
-        grads = loss.backward();
-        opt.update(&mut model, &grads).unwrap();
-        model.zero_grads(&mut grads);
-    };
+    let mut training = CifarTraining::<B, _, _>::new(&dev, &model);
+    let x = training.images();
+    let mut train_step = || training.step(&mut model);
     for _ in 0..3 {
         train_step();
     }

@@ -7,19 +7,13 @@
 
 use std::time::Instant;
 
-use dfdx::data::OneHotEncode;
-use dfdx::optim::{Momentum, Sgd, SgdConfig};
 use dfdx::prelude::*;
 use mapping::models::SeedCifarCnn;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(|v| v.parse().expect("a number"))
-        .unwrap_or(default)
-}
+// Only `arg` and the training step: the GPU timing waits for the device (below).
+#[allow(dead_code)]
+mod common;
+use common::{arg, CifarTraining};
 
 fn main() {
     const B: usize = 512;
@@ -30,25 +24,8 @@ fn main() {
     // PyTorch's caching allocator does.
     dev.enable_cache();
     let mut model = dev.build_module::<SeedCifarCnn, f32>();
-    let mut opt = Sgd::new(
-        &model,
-        SgdConfig {
-            lr: 1e-3,
-            momentum: Some(Momentum::Classic(0.9)),
-            weight_decay: None,
-        },
-    );
-    let x: Tensor<Rank4<B, 3, 32, 32>, f32, _> = dev.sample_normal();
-    let labels: [usize; B] = std::array::from_fn(|i| i % 10);
-    let y: Tensor<Rank2<B, 10>, f32, _> = dev.one_hot_encode(Const::<10>, labels);
-    let mut grads = model.alloc_grads();
-    let mut train_step = || {
-        let loss =
-            cross_entropy_with_logits_loss(model.forward_mut(x.trace(grads.clone())), y.clone());
-        grads = loss.backward();
-        opt.update(&mut model, &grads).unwrap();
-        model.zero_grads(&mut grads);
-    };
+    let mut training = CifarTraining::<B, _, _>::new(&dev, &model);
+    let mut train_step = || training.step(&mut model);
     for _ in 0..5 {
         train_step();
     }

@@ -5,13 +5,11 @@
 //! Prints one JSON line (medians of `--repeats` timings). `scripts/bench_small_resnet.sh` runs it
 //! beside the same network in PyTorch (`scripts/torch_small_resnet.py`) and prints the ratio.
 
-use dfdx::data::OneHotEncode;
-use dfdx::optim::{Momentum, Sgd, SgdConfig};
 use dfdx::prelude::*;
 use mapping::models::SmallResNet;
 
 mod common;
-use common::{arg, time_per_call};
+use common::{arg, time_per_call, CifarTraining};
 
 // As in the seed CNN bench: keep freed activations instead of faulting them back in.
 #[global_allocator]
@@ -29,25 +27,9 @@ fn main() {
     );
     let dev = Cpu::seed_from_u64(0);
     let mut model = dev.build_module::<SmallResNet, f32>();
-    let mut opt = Sgd::new(
-        &model,
-        SgdConfig {
-            lr: 1e-3,
-            momentum: Some(Momentum::Classic(0.9)),
-            weight_decay: None,
-        },
-    );
-    let x: Tensor<Rank4<B, 3, 32, 32>, f32, _> = dev.sample_normal();
-    let labels: [usize; B] = std::array::from_fn(|i| i % 10);
-    let y: Tensor<Rank2<B, 10>, f32, _> = dev.one_hot_encode(Const::<10>, labels);
-    let mut grads = model.alloc_grads();
-    let mut train_step = || {
-        let loss =
-            cross_entropy_with_logits_loss(model.forward_mut(x.trace(grads.clone())), y.clone());
-        grads = loss.backward();
-        opt.update(&mut model, &grads).unwrap();
-        model.zero_grads(&mut grads);
-    };
+    let mut training = CifarTraining::<B, _, _>::new(&dev, &model);
+    let x = training.images();
+    let mut train_step = || training.step(&mut model);
     for _ in 0..3 {
         train_step();
     }

@@ -3,8 +3,8 @@
 //! dfdx names the affine parameters `scale`/`bias`; PyTorch's state_dict says `weight`/`bias`
 //! plus `running_mean`/`running_var`. The layer keeps dfdx's module for its tensors and renames
 //! them, so checkpoints load into PyTorch's `nn.BatchNorm2d` by name. Batched images run on
-//! this crate's [`batch_norm2d`](crate::ops::batch_norm2d) op (two passes each way on the
-//! CPU); a single `(C, H, W)` image on dfdx's module.
+//! this crate's [`batch_norm2d`](crate::ops::batch_norm2d) op (per-channel sums, then one
+//! elementwise pass, each way on the CPU); a single `(C, H, W)` image on dfdx's module.
 
 use dfdx::nn::modules::BatchNorm2D;
 use dfdx::nn::{

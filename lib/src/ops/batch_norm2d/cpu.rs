@@ -1,4 +1,4 @@
-//! Batch norm on the CPU: one pass for each channel's sums, one elementwise pass, each way.
+//! Batch norm on the CPU: per-channel sums, then one elementwise pass, each way.
 //!
 //! Sums are taken in `f64` and the mean is subtracted before squaring (two passes over a
 //! channel's values), so a channel with a large mean and a small spread keeps its variance.

@@ -4,7 +4,8 @@
 //! running statistics towards them (the variance unbiased, as PyTorch); evaluation mode uses the
 //! running statistics. dfdx's `BatchNorm2D` builds this from about ten generic broadcast and
 //! reduce ops, each a pass over the images on the CPU, plus their backward passes; the CPU
-//! kernel here is two passes each way. On the GPU the op is dfdx's module.
+//! kernel here takes per-channel sums, then makes one elementwise pass, each way. On the GPU
+//! the op is dfdx's module.
 
 mod cpu;
 #[cfg(feature = "cuda")]

@@ -1,5 +1,5 @@
-//! The `mapping` program: `data inspect` and `data pack`, and its errors (non-zero exit, a
-//! message naming the problem).
+//! The `mapping` program: `data inspect` and `data pack`, its errors (non-zero exit, a
+//! message naming the problem), and a closed output pipe (a quiet end, as `cat`'s).
 
 use std::process::Command;
 
@@ -28,6 +28,26 @@ fn inspect_the_synthetic_default() {
         stdout.contains("checkerboard") && stdout.contains("5000"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mapping"))
+        .args(["data", "inspect", "synthetic"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // As `| head -0`: the reader has gone before the first line is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+    }
 }
 
 #[test]

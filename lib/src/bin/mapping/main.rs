@@ -132,7 +132,18 @@ fn run(cli: Cli) -> mapping::Result<()> {
     }
 }
 
+/// Lets a closed stdout end the program as it ends `cat` or `ls`: Rust ignores SIGPIPE, so
+/// `mapping data inspect ... | head -1` would otherwise panic at its next line of output.
+fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first in `main`, before any thread exists; it sets one signal's action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    die_quietly_on_closed_pipe();
     mapping::alloc::keep_freed_memory();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -114,6 +114,13 @@ impl LocationArgs {
     }
 }
 
+/// A line of progress on stdout. Unlike `println!` it cannot panic: with stdout closed
+/// (`mapping-kernel install | head -1`) the work goes on and only the report is lost.
+fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
 /// Points evcxr at the config and build folders (read when its context starts).
 pub(crate) fn use_folders(config_dir: &std::path::Path, build_dir: &std::path::Path) {
     std::env::set_var("EVCXR_CONFIG_DIR", config_dir);
@@ -140,14 +147,16 @@ fn main() {
             // A kernel spec is written only once it can build: a failed fetch leaves none.
             features::prepare(&library, &features)?;
             let dir = spec::install(&location.location(), &name, &build_dir, &library, &features)?;
-            println!(
+            say(format_args!(
                 "installed kernel \"{}\" in {}",
                 features::display_name(&features),
                 dir.display()
-            );
-            println!("shared build folder: {}", build_dir.display());
+            ));
+            say(format_args!("shared build folder: {}", build_dir.display()));
             match sysroot::fetch_library_dependencies() {
-                Ok(()) => println!("the standard library's dependencies are in cargo's cache"),
+                Ok(()) => say(format_args!(
+                    "the standard library's dependencies are in cargo's cache"
+                )),
                 Err(e) => eprintln!(
                     "mapping-kernel: warning: {e}\nWithout them a kernel started with no \
                      network cannot infer types (kernel/README.md, \"Offline\")."
@@ -156,7 +165,7 @@ fn main() {
             Ok(())
         })(),
         Command::Uninstall { location, name } => spec::uninstall(&location.location(), &name)
-            .map(|dir| println!("removed {}", dir.display())),
+            .map(|dir| say(format_args!("removed {}", dir.display()))),
         Command::Repl {
             build_dir,
             features: FeatureArgs { features },

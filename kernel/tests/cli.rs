@@ -59,6 +59,26 @@ fn install_then_uninstall_under_a_relative_prefix() {
     assert!(!spec.exists());
 }
 
+#[test]
+fn install_finishes_when_its_output_pipe_is_closed() {
+    // As `mapping-kernel install | head -0`: the report is lost, the installation is not.
+    let root = tempfile::tempdir().unwrap();
+    let mut child = kernel()
+        .current_dir(root.path())
+        .args(["install", "--prefix", "venv", "--build-dir", "build"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let spec = root.path().join("venv/share/jupyter/kernels/mapping");
+    assert!(spec.join("kernel.json").is_file());
+}
+
 /// `mapping-kernel run` with a connection file that does not exist: it must fail, and say why.
 fn run_failure(config_dir: &std::path::Path) -> String {
     let out = kernel()

@@ -63,14 +63,13 @@ fn install_then_uninstall_under_a_relative_prefix() {
 fn install_finishes_when_its_output_pipe_is_closed() {
     // As `mapping-kernel install | head -0`: the report is lost, the installation is not.
     let root = tempfile::tempdir().unwrap();
-    let mut child = kernel()
+    let child = kernel()
         .current_dir(root.path())
         .args(["install", "--prefix", "venv", "--build-dir", "build"])
-        .stdout(std::process::Stdio::piped())
+        .stdout(closed_pipe())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
@@ -147,4 +146,13 @@ fn a_gpu_kernel_without_the_cuda_toolkit_or_with_an_unknown_feature_is_refused()
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot run rustc"), "{err}");
     assert!(!root.path().join("venv").exists(), "nothing is written");
+}
+
+/// The write end of a pipe whose reader has already gone, as `| head -0` leaves it. Closing the
+/// reader before the program starts, not after, makes its first write fail every time: a reader
+/// closed after `spawn` may be too late on a busy machine, once the output fits in the pipe.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
 }

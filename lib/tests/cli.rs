@@ -32,14 +32,12 @@ fn inspect_the_synthetic_default() {
 
 #[test]
 fn a_closed_pipe_ends_the_program_quietly() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mapping"))
+    let child = Command::new(env!("CARGO_BIN_EXE_mapping"))
         .args(["data", "inspect", "synthetic"])
-        .stdout(std::process::Stdio::piped())
+        .stdout(closed_pipe())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // As `| head -0`: the reader has gone before the first line is written.
-    drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -252,4 +250,13 @@ fn train_refuses_unknown_models_and_mismatched_data() {
         !ok && stderr.contains("unknown optimizer \"adamax\""),
         "{stderr}"
     );
+}
+
+/// The write end of a pipe whose reader has already gone, as `| head -0` leaves it. Closing the
+/// reader before the program starts, not after, makes its first write fail every time: a reader
+/// closed after `spawn` may be too late on a busy machine, once the output fits in the pipe.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
 }

@@ -5,12 +5,16 @@
 //! them, so checkpoints load into PyTorch's `nn.BatchNorm2d` by name. Batched images run on
 //! this crate's [`batch_norm2d`](crate::ops::batch_norm2d) op (per-channel sums, then one
 //! elementwise pass, each way on the CPU); a single `(C, H, W)` image on dfdx's module.
+//!
+//! Training on one value per channel (a batch of one `1x1` image) panics, as PyTorch raises:
+//! its variance is 0 and the running variance's unbiased update divides by `n - 1 = 0`, which
+//! would leave NaN in the running statistics for evaluation to find much later.
 
 use dfdx::nn::modules::BatchNorm2D;
 use dfdx::nn::{
     BuildModule, BuildOnDevice, Module, ModuleMut, ModuleVisitor, TensorCollection, TensorOptions,
 };
-use dfdx::shapes::{Const, Dim, Dtype};
+use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
 use dfdx::tensor::{OwnedTape, SplitTape, Tensor};
 use dfdx::tensor_ops::Device;
 
@@ -106,6 +110,7 @@ impl<B: Dim, const C: usize, H: Dim, W: Dim, E: Dtype, D: BatchNorm2dKernel<E>>
         &mut self,
         x: Tensor<(B, Const<C>, H, W), E, D, OwnedTape<E, D>>,
     ) -> Result<Self::Output, D::Err> {
+        check_more_than_one_value(x.shape().concrete());
         let (x, tape) = x.split_tape();
         D::batch_norm2d_train(&mut self.inner, x, tape)
     }
@@ -134,6 +139,70 @@ impl<const C: usize, H: Dim, W: Dim, E: Dtype, D: Device<E>>
         &mut self,
         x: Tensor<(Const<C>, H, W), E, D, OwnedTape<E, D>>,
     ) -> Result<Self::Output, D::Err> {
+        let [_, h, w] = x.shape().concrete();
+        check_more_than_one_value([1, C, h, w]);
         self.inner.try_forward_mut(x)
+    }
+}
+
+/// Training mode's precondition (see the module's doc), with PyTorch's wording. A panic, as the
+/// conv layers' shape errors: dfdx's `ModuleMut` can only return the device's error.
+fn check_more_than_one_value([batch, channels, h, w]: [usize; 4]) {
+    if batch * h * w <= 1 {
+        panic!(
+            "{}",
+            crate::Error::shape(
+                "BatchNorm2d",
+                format!(
+                    "expected more than 1 value per channel when training, got an input of \
+                     shape ({batch}, {channels}, {h}, {w}); use a batch of 2 or more, or \
+                     evaluation mode (`forward`)"
+                ),
+            )
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dfdx::prelude::*;
+
+    use super::builder;
+
+    #[test]
+    #[should_panic(
+        expected = "BatchNorm2d: expected more than 1 value per channel when training, \
+                    got an input of shape (1, 3, 1, 1)"
+    )]
+    fn training_on_one_value_per_channel_panics_with_pytorchs_message() {
+        let dev = Cpu::default();
+        let mut bn = dev.build_module::<builder::BatchNorm2d<3>, f32>();
+        let x: Tensor<Rank4<1, 3, 1, 1>, f32, _> = dev.sample_normal();
+        let _ = bn.forward_mut(x.trace(bn.alloc_grads()));
+    }
+
+    #[test]
+    #[should_panic(expected = "got an input of shape (1, 3, 1, 1)")]
+    fn training_on_a_single_1x1_image_panics() {
+        let dev = Cpu::default();
+        let mut bn = dev.build_module::<builder::BatchNorm2d<3>, f32>();
+        let x: Tensor<Rank3<3, 1, 1>, f32, _> = dev.sample_normal();
+        let _ = bn.forward_mut(x.trace(bn.alloc_grads()));
+    }
+
+    #[test]
+    fn two_values_per_channel_train_and_keep_finite_running_statistics() {
+        let dev = Cpu::default();
+        let mut bn = dev.build_module::<builder::BatchNorm2d<3>, f32>();
+        let batch_of_two: Tensor<Rank4<2, 3, 1, 1>, f32, _> = dev.sample_normal();
+        let _ = bn.forward_mut(batch_of_two.trace(bn.alloc_grads()));
+        let one_2x1_image: Tensor<Rank4<1, 3, 2, 1>, f32, _> = dev.sample_normal();
+        let _ = bn.forward_mut(one_2x1_image.trace(bn.alloc_grads()));
+        let running = [
+            bn.inner.running_mean.as_vec(),
+            bn.inner.running_var.as_vec(),
+        ]
+        .concat();
+        assert!(running.iter().all(|v| v.is_finite()), "{running:?}");
     }
 }

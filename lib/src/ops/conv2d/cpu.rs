@@ -3,6 +3,8 @@
 //! Per image and group, the patches under every output position are unrolled into the columns
 //! of a `(C/G * KH * KW) x (OH * OW)` matrix, so the convolution is one matrix product with the
 //! `(O/G) x (C/G * KH * KW)` weight. Each thread reuses one column buffer for all its images.
+//! The forward pass of stride-1 convolutions with few output channels skips the patch matrix
+//! ([`shifted_taps`]); the backward pass always builds it, as the weight gradient reads it.
 
 use dfdx::shapes::Shape;
 use std::ops::DerefMut;
@@ -11,6 +13,7 @@ use dfdx::tensor::{Cpu, CpuError, PutTape, Storage, Tape, Tensor, TensorFromVec}
 use dfdx::tensor_ops::Device;
 use rayon::prelude::*;
 
+use super::shifted_taps::{self, ShiftedTaps};
 use super::{Conv2dGeometry, Conv2dKernel};
 use crate::ops::gemm::{matmul, MatRef, Parallelism};
 use crate::ops::grads::grads_of;
@@ -84,24 +87,51 @@ pub(crate) fn forward<E: CpuFloat>(
     if in_len == 0 || out_len == 0 {
         return;
     }
-    let cols_len = if g.is_pointwise() {
-        0
-    } else {
-        g.patch_len() * g.window.out_plane()
-    };
+    let scratch = || ForwardScratch::new(g);
     let (parallel, gemm_par) = batch_parallel(g.batch);
-    let item = |(x_b, out_b): (&[E], &mut [E]), cols: &mut Vec<E>| {
-        forward_item(g, x_b, w, bias, out_b, cols, gemm_par)
+    let item = |(x_b, out_b): (&[E], &mut [E]), scratch: &mut ForwardScratch<E>| {
+        forward_item(g, x_b, w, bias, out_b, scratch, gemm_par)
     };
     if parallel {
         x.par_chunks(in_len)
             .zip(out.par_chunks_mut(out_len))
-            .for_each_init(|| vec![E::zero(); cols_len], |cols, pair| item(pair, cols));
+            .for_each_init(scratch, |s, pair| item(pair, s));
     } else {
-        let mut cols = vec![E::zero(); cols_len];
+        let mut s = scratch();
         for pair in x.chunks(in_len).zip(out.chunks_mut(out_len)) {
-            item(pair, &mut cols);
+            item(pair, &mut s);
         }
+    }
+}
+
+/// A thread's buffers for the forward pass, by method: the patch matrix of im2col (none for
+/// 1x1 unpadded convolutions, whose image is the matrix), or the padded image and wide output
+/// of [`shifted_taps`] (stride 1).
+enum ForwardScratch<E> {
+    PatchMatrix(Vec<E>),
+    ShiftedTaps(ShiftedTaps<E>),
+}
+
+impl<E: CpuFloat> ForwardScratch<E> {
+    fn new(g: &Conv2dGeometry) -> Self {
+        if shifted_taps::suits(&g.window, g.group_in(), g.group_out()) {
+            Self::shifted_taps(g)
+        } else {
+            Self::patch_matrix(g)
+        }
+    }
+
+    fn patch_matrix(g: &Conv2dGeometry) -> Self {
+        let cols_len = if g.is_pointwise() {
+            0
+        } else {
+            g.patch_len() * g.window.out_plane()
+        };
+        ForwardScratch::PatchMatrix(vec![E::zero(); cols_len])
+    }
+
+    fn shifted_taps(g: &Conv2dGeometry) -> Self {
+        ForwardScratch::ShiftedTaps(ShiftedTaps::new(&g.window, g.group_in(), g.group_out()))
     }
 }
 
@@ -111,26 +141,32 @@ fn forward_item<E: CpuFloat>(
     w: &[E],
     bias: Option<&[E]>,
     out: &mut [E],
-    cols: &mut [E],
+    scratch: &mut ForwardScratch<E>,
     par: Parallelism,
 ) {
     let (plane, patch, group_out) = (g.window.out_plane(), g.patch_len(), g.group_out());
     let group_in_len = g.group_in() * g.window.in_plane();
-    if let Some(bias) = bias {
+    if let (Some(bias), ForwardScratch::PatchMatrix(_)) = (bias, &scratch) {
         for (row, &b) in out.chunks_mut(plane).zip(bias) {
             row.fill(b);
         }
     }
     for group in 0..g.groups {
         let x_g = &x[group * group_in_len..][..group_in_len];
-        let cols: &[E] = if g.is_pointwise() {
-            x_g
-        } else {
-            im2col(&g.window, g.group_in(), x_g, cols);
-            cols
-        };
         let w_g = &w[group * group_out * patch..][..group_out * patch];
         let out_g = &mut out[group * group_out * plane..][..group_out * plane];
+        let cols: &[E] = match scratch {
+            ForwardScratch::ShiftedTaps(taps) => {
+                let bias_g = bias.map(|b| &b[group * group_out..][..group_out]);
+                taps.forward(&g.window, x_g, w_g, bias_g, out_g, par);
+                continue;
+            }
+            ForwardScratch::PatchMatrix(_) if g.is_pointwise() => x_g,
+            ForwardScratch::PatchMatrix(cols) => {
+                im2col(&g.window, g.group_in(), x_g, cols);
+                cols
+            }
+        };
         matmul(
             group_out,
             plane,
@@ -406,7 +442,76 @@ fn sum<E: CpuFloat>(values: &[E]) -> E {
 
 #[cfg(test)]
 mod tests {
-    use super::{add_transposed, sum};
+    use super::{add_transposed, forward_item, sum, Conv2dGeometry, ForwardScratch, Parallelism};
+
+    /// Small integers, so that every sum the convolution takes is exact in f32 whatever the
+    /// order of adding: the two methods must then agree bit for bit.
+    fn small_ints(len: usize, seed: u64) -> Vec<f32> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                // PCG's constants: a full-period sequence with no short repeats.
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 33) % 7) as f32 - 3.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shifted_taps_equal_the_patch_matrix_on_every_stride_1_window() {
+        let mut checked = 0;
+        for (channels, out_channels, groups) in [(1, 1, 1), (3, 5, 1), (8, 4, 2), (6, 6, 3)] {
+            for kernel in [1, 2, 3, 5] {
+                for padding in 0..3 {
+                    for dilation in [1, 2] {
+                        for (h, w) in [(4, 7), (9, 5)] {
+                            let Ok(g) = Conv2dGeometry::new(
+                                (2, channels, h, w),
+                                (out_channels, channels / groups, kernel, kernel),
+                                1,
+                                padding,
+                                dilation,
+                                groups,
+                            ) else {
+                                continue; // the kernel does not fit this image
+                            };
+                            let x = small_ints(g.batch * g.input_len(), 1);
+                            let weight = small_ints(out_channels * g.patch_len(), 2);
+                            let b = small_ints(out_channels, 3);
+                            for bias in [None, Some(&b[..])] {
+                                let run = |mut scratch: ForwardScratch<f32>| {
+                                    // NaN shows any output a method leaves unwritten.
+                                    let mut out = vec![f32::NAN; g.batch * g.output_len()];
+                                    for (x_b, out_b) in
+                                        x.chunks(g.input_len()).zip(out.chunks_mut(g.output_len()))
+                                    {
+                                        let par = Parallelism::None;
+                                        forward_item(
+                                            &g,
+                                            x_b,
+                                            &weight,
+                                            bias,
+                                            out_b,
+                                            &mut scratch,
+                                            par,
+                                        );
+                                    }
+                                    out
+                                };
+                                let shifted = run(ForwardScratch::shifted_taps(&g));
+                                let patches = run(ForwardScratch::patch_matrix(&g));
+                                assert_eq!(shifted, patches, "{g:?}, bias {}", bias.is_some());
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked >= 300, "only {checked} windows fit");
+    }
 
     #[test]
     fn adds_the_transpose() {

@@ -459,53 +459,52 @@ mod tests {
             .collect()
     }
 
+    /// Kernel sizes 1, 2, 3, 5 with paddings 0-2 and dilations 1-2.
+    fn kernels_paddings_dilations() -> impl Iterator<Item = (usize, usize, usize)> {
+        [1, 2, 3, 5].into_iter().flat_map(|kernel| {
+            (0..3).flat_map(move |padding| [1, 2].map(|dilation| (kernel, padding, dilation)))
+        })
+    }
+
+    /// Every image of the batch through `forward_item`, with one method's buffers.
+    fn forward_with(
+        g: &Conv2dGeometry,
+        (x, weight, bias): (&[f32], &[f32], Option<&[f32]>),
+        mut scratch: ForwardScratch<f32>,
+    ) -> Vec<f32> {
+        // NaN shows any output a method leaves unwritten.
+        let mut out = vec![f32::NAN; g.batch * g.output_len()];
+        for (x_b, out_b) in x.chunks(g.input_len()).zip(out.chunks_mut(g.output_len())) {
+            forward_item(g, x_b, weight, bias, out_b, &mut scratch, Parallelism::None);
+        }
+        out
+    }
+
     #[test]
     fn shifted_taps_equal_the_patch_matrix_on_every_stride_1_window() {
         let mut checked = 0;
         for (channels, out_channels, groups) in [(1, 1, 1), (3, 5, 1), (8, 4, 2), (6, 6, 3)] {
-            for kernel in [1, 2, 3, 5] {
-                for padding in 0..3 {
-                    for dilation in [1, 2] {
-                        for (h, w) in [(4, 7), (9, 5)] {
-                            let Ok(g) = Conv2dGeometry::new(
-                                (2, channels, h, w),
-                                (out_channels, channels / groups, kernel, kernel),
-                                1,
-                                padding,
-                                dilation,
-                                groups,
-                            ) else {
-                                continue; // the kernel does not fit this image
-                            };
-                            let x = small_ints(g.batch * g.input_len(), 1);
-                            let weight = small_ints(out_channels * g.patch_len(), 2);
-                            let b = small_ints(out_channels, 3);
-                            for bias in [None, Some(&b[..])] {
-                                let run = |mut scratch: ForwardScratch<f32>| {
-                                    // NaN shows any output a method leaves unwritten.
-                                    let mut out = vec![f32::NAN; g.batch * g.output_len()];
-                                    for (x_b, out_b) in
-                                        x.chunks(g.input_len()).zip(out.chunks_mut(g.output_len()))
-                                    {
-                                        let par = Parallelism::None;
-                                        forward_item(
-                                            &g,
-                                            x_b,
-                                            &weight,
-                                            bias,
-                                            out_b,
-                                            &mut scratch,
-                                            par,
-                                        );
-                                    }
-                                    out
-                                };
-                                let shifted = run(ForwardScratch::shifted_taps(&g));
-                                let patches = run(ForwardScratch::patch_matrix(&g));
-                                assert_eq!(shifted, patches, "{g:?}, bias {}", bias.is_some());
-                                checked += 1;
-                            }
-                        }
+            for (kernel, padding, dilation) in kernels_paddings_dilations() {
+                for (h, w) in [(4, 7), (9, 5)] {
+                    let Ok(g) = Conv2dGeometry::new(
+                        (2, channels, h, w),
+                        (out_channels, channels / groups, kernel, kernel),
+                        1,
+                        padding,
+                        dilation,
+                        groups,
+                    ) else {
+                        continue; // the kernel does not fit this image
+                    };
+                    let x = small_ints(g.batch * g.input_len(), 1);
+                    let weight = small_ints(out_channels * g.patch_len(), 2);
+                    let b = small_ints(out_channels, 3);
+                    for bias in [None, Some(&b[..])] {
+                        let inputs = (&x[..], &weight[..], bias);
+                        let shifted = forward_with(&g, inputs, ForwardScratch::shifted_taps(&g));
+                        let patches = forward_with(&g, inputs, ForwardScratch::patch_matrix(&g));
+                        assert_eq!(shifted, patches, "{g:?}, bias {}", bias.is_some());
+                        checked += 1;
                     }
                 }
             }

@@ -16,10 +16,10 @@ use crate::ops::gemm::{matmul, MatRef, Parallelism};
 use crate::ops::window::Window2d;
 use crate::ops::CpuFloat;
 
-/// Whether a convolution suits this method: stride 1, a kernel larger than one pixel (1x1
-/// unpadded convolutions need no patch matrix anyway), input channels enough for each tap's
-/// product to be more than its pass over the output, and little arithmetic spent on dropped
-/// columns.
+/// Whether a convolution suits this method (measured: see the README's Performance section):
+/// stride 1, more than one tap (a 1x1 kernel's patch matrix is the image, or nearly), input
+/// channels enough for each tap's product to be more than its pass over the output, and little
+/// arithmetic spent on dropped columns.
 pub(crate) fn suits(win: &Window2d, group_in: usize, group_out: usize) -> bool {
     let wide_w = win.in_w + 2 * win.padding;
     win.stride == 1

@@ -6,7 +6,8 @@
 //! cargo's cache. Where they are missing and there is no network, the analyzer is left
 //! without `std`, and the prelude's first `let` fails with "Couldn't automatically determine
 //! type of variable". Everything else the kernel needs is on disk once it is built, so
-//! `install`, which has the network, downloads them.
+//! `install`, which has the network, downloads them, and adds the `rust-src` component first
+//! where rustup manages the toolchain and it is missing (rustup's default profile leaves it out).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -30,9 +31,27 @@ fn library_manifest() -> Result<PathBuf, String> {
     }
 }
 
+/// The library workspace's manifest, adding `rust-src` with rustup first if it is missing.
+/// (rustup's proxies pass the active toolchain down, so the component goes to the toolchain
+/// this kernel was built with.)
+fn library_manifest_adding_rust_src() -> Result<PathBuf, String> {
+    library_manifest().or_else(|missing| {
+        let added = Command::new("rustup")
+            .args(["component", "add", "rust-src"])
+            .status();
+        match added {
+            Ok(status) if status.success() => library_manifest(),
+            Ok(status) => Err(format!(
+                "{missing}; `rustup component add rust-src` {status}"
+            )),
+            Err(_) => Err(missing), // no rustup: the toolchain came some other way
+        }
+    })
+}
+
 /// Runs the analyzer's own query once, so that cargo downloads what the analyzer will read.
 pub fn fetch_library_dependencies() -> Result<(), String> {
-    let manifest = library_manifest()?;
+    let manifest = library_manifest_adding_rust_src()?;
     let out = Command::new("cargo")
         .args([
             "metadata",
@@ -75,8 +94,10 @@ mod tests {
 
     #[test]
     fn the_library_workspace_is_found_and_its_dependencies_fetched() {
-        // The machine that builds the kernel has the registry, so this downloads at most once.
+        // The machine that builds the kernel has the registry (and rustup's server, for
+        // `rust-src` where it is missing), so this downloads at most once.
         fetch_library_dependencies().unwrap();
+        assert!(library_manifest().is_ok());
     }
 
     #[test]

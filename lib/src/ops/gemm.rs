@@ -52,19 +52,43 @@ pub(crate) fn matmul<E: CpuFloat>(
     b: MatRef<'_, E>,
     parallelism: Parallelism,
 ) {
-    assert!(dst.len() >= m * n, "gemm: destination too small");
+    matmul_strided(m, n, k, dst, n, accumulate, a, b, parallelism)
+}
+
+/// [`matmul`] into rows `dst_row_stride` apart: row `i` of the product is
+/// `dst[i * dst_row_stride..][..n]` (a block of a wider matrix, or rows of image planes).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn matmul_strided<E: CpuFloat>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [E],
+    dst_row_stride: usize,
+    accumulate: bool,
+    a: MatRef<'_, E>,
+    b: MatRef<'_, E>,
+    parallelism: Parallelism,
+) {
+    // Rows that overlapped would be written by two threads at once.
+    assert!(dst_row_stride >= n, "gemm: destination rows overlap");
+    assert!(
+        m == 0 || n == 0 || (m - 1) * dst_row_stride + n <= dst.len(),
+        "gemm: destination too small"
+    );
     assert!(a.fits(m, k) && b.fits(k, n), "gemm: operand too small");
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
         if !accumulate {
-            dst[..m * n].fill(E::zero());
+            for row in dst.chunks_mut(dst_row_stride).take(m) {
+                row[..n].fill(E::zero());
+            }
         }
         return;
     }
     // SAFETY: every index gemm touches lies inside the slices, as checked by the asserts above;
-    // `dst` is a unique borrow and does not alias `a` or `b`.
+    // `dst` is a unique borrow, does not alias `a` or `b`, and its rows do not overlap.
     unsafe {
         gemm::gemm(
             m,
@@ -72,7 +96,7 @@ pub(crate) fn matmul<E: CpuFloat>(
             k,
             dst.as_mut_ptr(),
             1,
-            n as isize,
+            dst_row_stride as isize,
             accumulate,
             a.data.as_ptr(),
             a.col_stride as isize,
@@ -136,5 +160,18 @@ mod tests {
             Parallelism::None,
         );
         assert_eq!(col, [5., 7., 9.]);
+    }
+
+    #[test]
+    fn writes_rows_a_stride_apart_and_nothing_between() {
+        // [1 2; 3 4] * I into the left 2x2 block of a 2x3 matrix of 9s.
+        let a = [1.0f32, 2., 3., 4.];
+        let identity = [1.0f32, 0., 0., 1.];
+        let mut dst = [9.0f32; 5];
+        let (a, identity) = (MatRef::row_major(&a, 2), MatRef::row_major(&identity, 2));
+        matmul_strided(2, 2, 2, &mut dst, 3, false, a, identity, Parallelism::None);
+        assert_eq!(dst, [1., 2., 9., 3., 4.]);
+        matmul_strided(2, 2, 2, &mut dst, 3, true, a, identity, Parallelism::None);
+        assert_eq!(dst, [2., 4., 9., 6., 8.]);
     }
 }

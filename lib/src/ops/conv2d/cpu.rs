@@ -3,8 +3,8 @@
 //! Per image and group, the patches under every output position are unrolled into the columns
 //! of a `(C/G * KH * KW) x (OH * OW)` matrix, so the convolution is one matrix product with the
 //! `(O/G) x (C/G * KH * KW)` weight. Each thread reuses one column buffer for all its images.
-//! The forward pass of stride-1 convolutions with few output channels skips the patch matrix
-//! ([`shifted_taps`]); the backward pass always builds it, as the weight gradient reads it.
+//! Stride-1 convolutions with few output channels skip the patch matrix in both passes
+//! ([`shifted_taps`]).
 
 use dfdx::shapes::Shape;
 use std::ops::DerefMut;
@@ -13,7 +13,7 @@ use dfdx::tensor::{Cpu, CpuError, PutTape, Storage, Tape, Tensor, TensorFromVec}
 use dfdx::tensor_ops::Device;
 use rayon::prelude::*;
 
-use super::shifted_taps::{self, ShiftedTaps};
+use super::shifted_taps::{self, ShiftedTaps, ShiftedTapsGrad};
 use super::{Conv2dGeometry, Conv2dKernel};
 use crate::ops::gemm::{matmul, MatRef, Parallelism};
 use crate::ops::grads::grads_of;
@@ -181,27 +181,54 @@ fn forward_item<E: CpuFloat>(
 }
 
 /// Per-thread buffers of the backward pass: its share of the weight and bias gradients, and
-/// the column matrices it reuses for every image.
+/// the buffers its method reuses for every image.
 struct BackwardScratch<E> {
     /// The weight gradient, each group's block transposed: `(patch x O/G)`.
     grad_w_t: Vec<E>,
     grad_b: Vec<E>,
-    cols: Vec<E>,
-    grad_cols: Vec<E>,
+    method: BackwardMethod<E>,
 }
 
-impl<E: CpuFloat> BackwardScratch<E> {
-    fn new(g: &Conv2dGeometry, weight_len: usize) -> Self {
+/// How a thread computes the input and weight gradients: from the patch matrix and its
+/// gradient (folded back by col2im; none for 1x1 unpadded convolutions, whose image is the
+/// matrix), or by [`shifted_taps`], on the same convolutions as the forward pass.
+enum BackwardMethod<E> {
+    PatchMatrix { cols: Vec<E>, grad_cols: Vec<E> },
+    ShiftedTaps(ShiftedTapsGrad<E>),
+}
+
+impl<E: CpuFloat> BackwardMethod<E> {
+    fn new(g: &Conv2dGeometry) -> Self {
+        if shifted_taps::suits(&g.window, g.group_in(), g.group_out()) {
+            Self::shifted_taps(g)
+        } else {
+            Self::patch_matrix(g)
+        }
+    }
+
+    fn patch_matrix(g: &Conv2dGeometry) -> Self {
         let cols_len = if g.is_pointwise() {
             0
         } else {
             g.patch_len() * g.window.out_plane()
         };
+        Self::PatchMatrix {
+            cols: vec![E::zero(); cols_len],
+            grad_cols: vec![E::zero(); cols_len],
+        }
+    }
+
+    fn shifted_taps(g: &Conv2dGeometry) -> Self {
+        Self::ShiftedTaps(ShiftedTapsGrad::new(&g.window, g.group_in(), g.group_out()))
+    }
+}
+
+impl<E: CpuFloat> BackwardScratch<E> {
+    fn new(g: &Conv2dGeometry, weight_len: usize, method: BackwardMethod<E>) -> Self {
         Self {
             grad_w_t: vec![E::zero(); weight_len],
             grad_b: vec![E::zero(); g.out_channels],
-            cols: vec![E::zero(); cols_len],
-            grad_cols: vec![E::zero(); cols_len],
+            method,
         }
     }
 
@@ -255,7 +282,7 @@ pub(crate) fn backward<E: CpuFloat>(
             .zip(grad_out.par_chunks(per_chunk * out_len))
             .zip(grad_x.par_chunks_mut(per_chunk * in_len))
             .map(|((xs, gos), gxs)| {
-                let mut s = BackwardScratch::new(g, w.len());
+                let mut s = BackwardScratch::new(g, w.len(), BackwardMethod::new(g));
                 for item_args in xs
                     .chunks(in_len)
                     .zip(gos.chunks(out_len))
@@ -269,7 +296,7 @@ pub(crate) fn backward<E: CpuFloat>(
             .into_iter()
             .reduce(BackwardScratch::merge)
     } else {
-        let mut s = BackwardScratch::new(g, w.len());
+        let mut s = BackwardScratch::new(g, w.len(), BackwardMethod::new(g));
         for item_args in x
             .chunks(in_len)
             .zip(grad_out.chunks(out_len))
@@ -310,11 +337,18 @@ fn backward_item<E: CpuFloat>(
         let w_g = &w[group * group_out * patch..][..group_out * patch];
         let gw_t_g = &mut s.grad_w_t[group * group_out * patch..][..group_out * patch];
         let gx_g = &mut grad_x[group * group_in_len..][..group_in_len];
+        let (cols, grad_cols) = match &mut s.method {
+            BackwardMethod::ShiftedTaps(taps) => {
+                taps.backward(&g.window, x_g, w_g, go_g, gx_g, gw_t_g, par);
+                continue;
+            }
+            BackwardMethod::PatchMatrix { cols, grad_cols } => (cols, grad_cols),
+        };
         let cols: &[E] = if g.is_pointwise() {
             x_g
         } else {
-            im2col(&g.window, g.group_in(), x_g, &mut s.cols);
-            &s.cols
+            im2col(&g.window, g.group_in(), x_g, cols);
+            cols
         };
         // dW_g^T += cols (patch x OHW) * dOut_g^T (OHW x O/G). Transposed because gemm copies
         // one operand into panels first: this way dOut, not the patch matrix, which is
@@ -335,17 +369,8 @@ fn backward_item<E: CpuFloat>(
         if g.is_pointwise() {
             matmul(patch, plane, group_out, gx_g, true, w_t, go, par);
         } else {
-            matmul(
-                patch,
-                plane,
-                group_out,
-                &mut s.grad_cols,
-                false,
-                w_t,
-                go,
-                par,
-            );
-            col2im(&g.window, g.group_in(), &s.grad_cols, gx_g);
+            matmul(patch, plane, group_out, grad_cols, false, w_t, go, par);
+            col2im(&g.window, g.group_in(), grad_cols, gx_g);
         }
     }
 }
@@ -442,7 +467,10 @@ fn sum<E: CpuFloat>(values: &[E]) -> E {
 
 #[cfg(test)]
 mod tests {
-    use super::{add_transposed, forward_item, sum, Conv2dGeometry, ForwardScratch, Parallelism};
+    use super::{
+        add_transposed, backward_item, forward_item, sum, BackwardMethod, BackwardScratch,
+        Conv2dGeometry, ForwardScratch, Parallelism,
+    };
 
     /// Small integers, so that every sum the convolution takes is exact in f32 whatever the
     /// order of adding: the two methods must then agree bit for bit.
@@ -459,11 +487,31 @@ mod tests {
             .collect()
     }
 
-    /// Kernel sizes 1, 2, 3, 5 with paddings 0-2 and dilations 1-2.
-    fn kernels_paddings_dilations() -> impl Iterator<Item = (usize, usize, usize)> {
-        [1, 2, 3, 5].into_iter().flat_map(|kernel| {
-            (0..3).flat_map(move |padding| [1, 2].map(|dilation| (kernel, padding, dilation)))
-        })
+    /// Stride-1 convolutions of a batch of two: channels 1-8, groups 1-3, kernel sizes 1, 2,
+    /// 3, 5 with paddings 0-2 and dilations 1-2, on two image sizes (those the kernel fits).
+    fn stride_1_windows() -> Vec<Conv2dGeometry> {
+        let mut windows = Vec::new();
+        for (channels, out_channels, groups) in [(1, 1, 1), (3, 5, 1), (8, 4, 2), (6, 6, 3)] {
+            for kernel in [1, 2, 3, 5] {
+                for (padding, dilation) in (0..3).flat_map(|p| [(p, 1), (p, 2)]) {
+                    for (h, w) in [(4, 7), (9, 5)] {
+                        windows.extend(
+                            Conv2dGeometry::new(
+                                (2, channels, h, w),
+                                (out_channels, channels / groups, kernel, kernel),
+                                1,
+                                padding,
+                                dilation,
+                                groups,
+                            )
+                            .ok(),
+                        );
+                    }
+                }
+            }
+        }
+        assert!(windows.len() >= 150, "only {} windows fit", windows.len());
+        windows
     }
 
     /// Every image of the batch through `forward_item`, with one method's buffers.
@@ -483,33 +531,56 @@ mod tests {
     #[test]
     fn shifted_taps_equal_the_patch_matrix_on_every_stride_1_window() {
         let mut checked = 0;
-        for (channels, out_channels, groups) in [(1, 1, 1), (3, 5, 1), (8, 4, 2), (6, 6, 3)] {
-            for (kernel, padding, dilation) in kernels_paddings_dilations() {
-                for (h, w) in [(4, 7), (9, 5)] {
-                    let Ok(g) = Conv2dGeometry::new(
-                        (2, channels, h, w),
-                        (out_channels, channels / groups, kernel, kernel),
-                        1,
-                        padding,
-                        dilation,
-                        groups,
-                    ) else {
-                        continue; // the kernel does not fit this image
-                    };
-                    let x = small_ints(g.batch * g.input_len(), 1);
-                    let weight = small_ints(out_channels * g.patch_len(), 2);
-                    let b = small_ints(out_channels, 3);
-                    for bias in [None, Some(&b[..])] {
-                        let inputs = (&x[..], &weight[..], bias);
-                        let shifted = forward_with(&g, inputs, ForwardScratch::shifted_taps(&g));
-                        let patches = forward_with(&g, inputs, ForwardScratch::patch_matrix(&g));
-                        assert_eq!(shifted, patches, "{g:?}, bias {}", bias.is_some());
-                        checked += 1;
-                    }
-                }
+        for g in stride_1_windows() {
+            let x = small_ints(g.batch * g.input_len(), 1);
+            let weight = small_ints(g.out_channels * g.patch_len(), 2);
+            let b = small_ints(g.out_channels, 3);
+            for bias in [None, Some(&b[..])] {
+                let inputs = (&x[..], &weight[..], bias);
+                let shifted = forward_with(&g, inputs, ForwardScratch::shifted_taps(&g));
+                let patches = forward_with(&g, inputs, ForwardScratch::patch_matrix(&g));
+                assert_eq!(shifted, patches, "{g:?}, bias {}", bias.is_some());
+                checked += 1;
             }
         }
         assert!(checked >= 300, "only {checked} windows fit");
+    }
+
+    /// Every image of the batch through `backward_item`, with one method's buffers: the input
+    /// gradient (added to `grad_x`), the weight gradient (transposed) and the bias gradient.
+    fn backward_with(
+        g: &Conv2dGeometry,
+        (x, weight, grad_out): (&[f32], &[f32], &[f32]),
+        mut grad_x: Vec<f32>,
+        method: BackwardMethod<f32>,
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let mut s = BackwardScratch::new(g, weight.len(), method);
+        for ((x_b, go_b), gx_b) in x
+            .chunks(g.input_len())
+            .zip(grad_out.chunks(g.output_len()))
+            .zip(grad_x.chunks_mut(g.input_len()))
+        {
+            backward_item(g, x_b, weight, go_b, gx_b, &mut s, Parallelism::None);
+        }
+        (grad_x, s.grad_w_t, s.grad_b)
+    }
+
+    #[test]
+    fn shifted_taps_gradients_equal_the_patch_matrix_on_every_stride_1_window() {
+        for g in stride_1_windows() {
+            let x = small_ints(g.batch * g.input_len(), 1);
+            let weight = small_ints(g.out_channels * g.patch_len(), 2);
+            let grad_out = small_ints(g.batch * g.output_len(), 3);
+            // Not zero, so a method that overwrites the input gradient instead of adding shows.
+            let grad_x = small_ints(g.batch * g.input_len(), 4);
+            let inputs = (&x[..], &weight[..], &grad_out[..]);
+            let shifted =
+                backward_with(&g, inputs, grad_x.clone(), BackwardMethod::shifted_taps(&g));
+            let patches = backward_with(&g, inputs, grad_x, BackwardMethod::patch_matrix(&g));
+            assert_eq!(shifted.0, patches.0, "input gradient, {g:?}");
+            assert_eq!(shifted.1, patches.1, "weight gradient, {g:?}");
+            assert_eq!(shifted.2, patches.2, "bias gradient, {g:?}");
+        }
     }
 
     #[test]

@@ -11,8 +11,13 @@
 //! and the product reads it back; here the image is copied once and each product reads it
 //! where it lies. The price is `WP / OW` times the arithmetic (34/32 for a 3x3 kernel on a
 //! 32-wide image) and `KH*KW` passes over the (small, cache-resident) wide output.
+//!
+//! The backward pass runs the same products the other way round, with the output gradient
+//! copied `WP` wide and its extra columns zero (so they add nothing):
+//! `dW_tap^T (C x O) += padded[offset..] (C x OH*WP) * dOut_wide^T` and
+//! `dPadded[offset..] (C x OH*WP) += W_tap^T (C x O) * dOut_wide`, then the padding is cut off.
 
-use crate::ops::gemm::{matmul, MatRef, Parallelism};
+use crate::ops::gemm::{matmul, matmul_strided, MatRef, Parallelism};
 use crate::ops::window::Window2d;
 use crate::ops::CpuFloat;
 
@@ -45,14 +50,11 @@ pub(crate) struct ShiftedTaps<E> {
 
 impl<E: CpuFloat> ShiftedTaps<E> {
     pub fn new(win: &Window2d, group_in: usize, group_out: usize) -> Self {
-        let (_, wide_w, padded_plane) = padded_dims(win);
-        // The last channel's widest tap reads `(KW-1)*D` values past its plane, into the
-        // dropped columns; those values must exist.
-        let slack = (win.kernel_w - 1) * win.dilation;
+        let wide = Wide::of(win);
         Self {
             // Zero once: the borders are never written again, so they stay the padding.
-            padded: vec![E::zero(); group_in * padded_plane + slack],
-            wide: vec![E::zero(); group_out * win.out_h * wide_w],
+            padded: vec![E::zero(); wide.padded_len(group_in)],
+            wide: vec![E::zero(); group_out * wide.len],
         }
     }
 
@@ -67,29 +69,17 @@ impl<E: CpuFloat> ShiftedTaps<E> {
         out: &mut [E],
         par: Parallelism,
     ) {
-        let (_, wide_w, padded_plane) = padded_dims(win);
-        let (p, taps) = (win.padding, win.kernel_h * win.kernel_w);
+        let wide = Wide::of(win);
+        let taps = win.kernel_h * win.kernel_w;
         let channels = image.len() / win.in_plane();
         let out_channels = weight.len() / (channels * taps);
-        for (src, dst) in image
-            .chunks(win.in_plane())
-            .zip(self.padded.chunks_mut(padded_plane))
-        {
-            for (src_row, dst_row) in src
-                .chunks(win.in_w)
-                .zip(dst[p * wide_w..].chunks_mut(wide_w))
-            {
-                dst_row[p..p + win.in_w].copy_from_slice(src_row);
-            }
-        }
-        let wide_len = win.out_h * wide_w;
+        wide.pad(win, image, &mut self.padded);
         for ki in 0..win.kernel_h {
             for kj in 0..win.kernel_w {
-                let tap = ki * win.kernel_w + kj;
-                let offset = (ki * wide_w + kj) * win.dilation;
+                let (tap, offset) = (ki * win.kernel_w + kj, wide.offset(win, ki, kj));
                 matmul(
                     out_channels,
-                    wide_len,
+                    wide.len,
                     channels,
                     &mut self.wide,
                     tap > 0,
@@ -101,7 +91,7 @@ impl<E: CpuFloat> ShiftedTaps<E> {
                     // Channel c's shifted plane, read as row c.
                     MatRef {
                         data: &self.padded[offset..],
-                        row_stride: padded_plane,
+                        row_stride: wide.plane,
                         col_stride: 1,
                     },
                     par,
@@ -109,13 +99,13 @@ impl<E: CpuFloat> ShiftedTaps<E> {
             }
         }
         let plane = win.out_plane();
-        for (o, (dst, wide)) in out
+        for (o, (dst, wide_out)) in out
             .chunks_mut(plane)
-            .zip(self.wide.chunks(wide_len))
+            .zip(self.wide.chunks(wide.len))
             .enumerate()
         {
             let b = bias.map_or(E::zero(), |bias| bias[o]);
-            for (dst_row, wide_row) in dst.chunks_mut(win.out_w).zip(wide.chunks(wide_w)) {
+            for (dst_row, wide_row) in dst.chunks_mut(win.out_w).zip(wide_out.chunks(wide.width)) {
                 for (d, &v) in dst_row.iter_mut().zip(wide_row) {
                     *d = v + b;
                 }
@@ -124,8 +114,151 @@ impl<E: CpuFloat> ShiftedTaps<E> {
     }
 }
 
-/// The padded plane's height, width and size.
-fn padded_dims(win: &Window2d) -> (usize, usize, usize) {
-    let (h, w) = (win.in_h + 2 * win.padding, win.in_w + 2 * win.padding);
-    (h, w, h * w)
+/// One thread's buffers for the backward pass, reused for every image: the zero-padded
+/// image, the output gradient `WP` wide (its extra columns stay zero) and the padded image's
+/// gradient.
+pub(crate) struct ShiftedTapsGrad<E> {
+    padded: Vec<E>,
+    grad_wide: Vec<E>,
+    grad_padded: Vec<E>,
+}
+
+impl<E: CpuFloat> ShiftedTapsGrad<E> {
+    pub fn new(win: &Window2d, group_in: usize, group_out: usize) -> Self {
+        let wide = Wide::of(win);
+        Self {
+            padded: vec![E::zero(); wide.padded_len(group_in)],
+            grad_wide: vec![E::zero(); group_out * wide.len],
+            grad_padded: vec![E::zero(); wide.padded_len(group_in)],
+        }
+    }
+
+    /// Adds one image's (one group's) gradients, given its output's: `grad_image` (C planes)
+    /// and `grad_w_t`, the weight gradient transposed (`C*KH*KW x O`, as the patch-matrix
+    /// path keeps it). The bias gradient does not depend on the method.
+    #[allow(clippy::too_many_arguments)] // the forward's operands, their gradients, threads
+    pub fn backward(
+        &mut self,
+        win: &Window2d,
+        image: &[E],
+        weight: &[E],
+        grad_out: &[E],
+        grad_image: &mut [E],
+        grad_w_t: &mut [E],
+        par: Parallelism,
+    ) {
+        let wide = Wide::of(win);
+        let (p, taps) = (win.padding, win.kernel_h * win.kernel_w);
+        let channels = image.len() / win.in_plane();
+        let out_channels = weight.len() / (channels * taps);
+        wide.pad(win, image, &mut self.padded);
+        for (src, dst) in grad_out
+            .chunks(win.out_w)
+            .zip(self.grad_wide.chunks_mut(wide.width))
+        {
+            dst[..win.out_w].copy_from_slice(src);
+        }
+        self.grad_padded.fill(E::zero());
+        let grad_wide = MatRef::row_major(&self.grad_wide, wide.len);
+        for ki in 0..win.kernel_h {
+            for kj in 0..win.kernel_w {
+                let (tap, offset) = (ki * win.kernel_w + kj, wide.offset(win, ki, kj));
+                // Rows `c * KH*KW + tap` of dW^T.
+                matmul_strided(
+                    channels,
+                    out_channels,
+                    wide.len,
+                    &mut grad_w_t[tap * out_channels..],
+                    taps * out_channels,
+                    true,
+                    MatRef {
+                        data: &self.padded[offset..],
+                        row_stride: wide.plane,
+                        col_stride: 1,
+                    },
+                    MatRef::transposed(&self.grad_wide, wide.len),
+                    par,
+                );
+                // W_tap^T: element (c, o) is weight[o * C*KH*KW + c * KH*KW + tap].
+                matmul_strided(
+                    channels,
+                    wide.len,
+                    out_channels,
+                    &mut self.grad_padded[offset..],
+                    wide.plane,
+                    true,
+                    MatRef {
+                        data: &weight[tap..],
+                        row_stride: taps,
+                        col_stride: channels * taps,
+                    },
+                    grad_wide,
+                    par,
+                );
+            }
+        }
+        for (dst, src) in grad_image
+            .chunks_mut(win.in_plane())
+            .zip(self.grad_padded.chunks(wide.plane))
+        {
+            for (dst_row, src_row) in dst
+                .chunks_mut(win.in_w)
+                .zip(src[p * wide.width..].chunks(wide.width))
+            {
+                for (d, &s) in dst_row.iter_mut().zip(&src_row[p..]) {
+                    *d += s;
+                }
+            }
+        }
+    }
+}
+
+/// The padded image's layout and the wide output's size, which both passes share.
+struct Wide {
+    /// The padded width `WP`, which is also the wide output's.
+    width: usize,
+    /// One padded channel, `HP x WP`.
+    plane: usize,
+    /// One wide output channel, `OH x WP`.
+    len: usize,
+    /// The last channel's widest tap reads this many values past its plane (into columns
+    /// that are dropped, or multiplied by zero); they must exist.
+    slack: usize,
+}
+
+impl Wide {
+    fn of(win: &Window2d) -> Self {
+        let width = win.in_w + 2 * win.padding;
+        Self {
+            width,
+            plane: (win.in_h + 2 * win.padding) * width,
+            len: win.out_h * width,
+            slack: (win.kernel_w - 1) * win.dilation,
+        }
+    }
+
+    fn padded_len(&self, channels: usize) -> usize {
+        channels * self.plane + self.slack
+    }
+
+    /// Where tap `(ki, kj)` of output pixel 0 reads the padded plane.
+    fn offset(&self, win: &Window2d, ki: usize, kj: usize) -> usize {
+        (ki * self.width + kj) * win.dilation
+    }
+
+    /// Copies the image's channels inside the padding of `padded`, whose border stays zero.
+    fn pad<E: CpuFloat>(&self, win: &Window2d, image: &[E], padded: &mut [E]) {
+        let p = win.padding;
+        for (src, dst) in image
+            .chunks(win.in_plane())
+            .zip(padded.chunks_mut(self.plane))
+        {
+            for (src_row, dst_row) in src
+                .chunks(win.in_w)
+                .zip(dst[p * self.width..].chunks_mut(self.width))
+            {
+                dst_row[p..p + win.in_w].copy_from_slice(src_row);
+            }
+        }
+    }
 }

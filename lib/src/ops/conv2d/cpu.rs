@@ -104,17 +104,30 @@ pub(crate) fn forward<E: CpuFloat>(
     }
 }
 
-/// A thread's buffers for the forward pass, by method: the patch matrix of im2col (none for
-/// 1x1 unpadded convolutions, whose image is the matrix), or the padded image and wide output
-/// of [`shifted_taps`] (stride 1).
+/// A thread's buffers for the forward pass, by method: the patch matrix of im2col, or the
+/// padded image and wide output of [`shifted_taps`].
 enum ForwardScratch<E> {
     PatchMatrix(Vec<E>),
     ShiftedTaps(ShiftedTaps<E>),
 }
 
+/// Whether a convolution runs by [`shifted_taps`] (forward and backward) instead of im2col.
+fn by_shifted_taps(g: &Conv2dGeometry) -> bool {
+    shifted_taps::suits(&g.window, g.group_in(), g.group_out())
+}
+
+/// The patch matrix's length; none for 1x1 unpadded convolutions, whose image is the matrix.
+fn patch_matrix_len(g: &Conv2dGeometry) -> usize {
+    if g.is_pointwise() {
+        0
+    } else {
+        g.patch_len() * g.window.out_plane()
+    }
+}
+
 impl<E: CpuFloat> ForwardScratch<E> {
     fn new(g: &Conv2dGeometry) -> Self {
-        if shifted_taps::suits(&g.window, g.group_in(), g.group_out()) {
+        if by_shifted_taps(g) {
             Self::shifted_taps(g)
         } else {
             Self::patch_matrix(g)
@@ -122,12 +135,7 @@ impl<E: CpuFloat> ForwardScratch<E> {
     }
 
     fn patch_matrix(g: &Conv2dGeometry) -> Self {
-        let cols_len = if g.is_pointwise() {
-            0
-        } else {
-            g.patch_len() * g.window.out_plane()
-        };
-        ForwardScratch::PatchMatrix(vec![E::zero(); cols_len])
+        ForwardScratch::PatchMatrix(vec![E::zero(); patch_matrix_len(g)])
     }
 
     fn shifted_taps(g: &Conv2dGeometry) -> Self {
@@ -190,8 +198,7 @@ struct BackwardScratch<E> {
 }
 
 /// How a thread computes the input and weight gradients: from the patch matrix and its
-/// gradient (folded back by col2im; none for 1x1 unpadded convolutions, whose image is the
-/// matrix), or by [`shifted_taps`], on the same convolutions as the forward pass.
+/// gradient (folded back by col2im), or by [`shifted_taps`].
 enum BackwardMethod<E> {
     PatchMatrix { cols: Vec<E>, grad_cols: Vec<E> },
     ShiftedTaps(ShiftedTapsGrad<E>),
@@ -199,7 +206,7 @@ enum BackwardMethod<E> {
 
 impl<E: CpuFloat> BackwardMethod<E> {
     fn new(g: &Conv2dGeometry) -> Self {
-        if shifted_taps::suits(&g.window, g.group_in(), g.group_out()) {
+        if by_shifted_taps(g) {
             Self::shifted_taps(g)
         } else {
             Self::patch_matrix(g)
@@ -207,14 +214,9 @@ impl<E: CpuFloat> BackwardMethod<E> {
     }
 
     fn patch_matrix(g: &Conv2dGeometry) -> Self {
-        let cols_len = if g.is_pointwise() {
-            0
-        } else {
-            g.patch_len() * g.window.out_plane()
-        };
         Self::PatchMatrix {
-            cols: vec![E::zero(); cols_len],
-            grad_cols: vec![E::zero(); cols_len],
+            cols: vec![E::zero(); patch_matrix_len(g)],
+            grad_cols: vec![E::zero(); patch_matrix_len(g)],
         }
     }
 

@@ -106,7 +106,7 @@ def main():
     later = [c for row in summary[1:] for c in [row["median_cell_seconds"]] if c is not None]
     total = sum(row["seconds"] for row in summary)
     print(f"== {len(summary)} notebooks in {total:.0f} s; median of later notebooks' median cell: "
-          f"{statistics.median(later) if later else 'n/a'} s")
+          f"{round(statistics.median(later), 2) if later else 'n/a'} s")
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
     if failed:
         print("FAILED notebooks: " + ", ".join(failed))

@@ -3,7 +3,7 @@
 //! Per image and group, the patches under every output position are unrolled into the columns
 //! of a `(C/G * KH * KW) x (OH * OW)` matrix, so the convolution is one matrix product with the
 //! `(O/G) x (C/G * KH * KW)` weight. Each thread reuses one column buffer for all its images.
-//! Stride-1 convolutions with few output channels skip the patch matrix in both passes
+//! Convolutions with few output channels skip the patch matrix in both passes
 //! ([`shifted_taps`]).
 
 use dfdx::shapes::Shape;
@@ -14,6 +14,7 @@ use dfdx::tensor_ops::Device;
 use rayon::prelude::*;
 
 use super::shifted_taps::{self, ShiftedTaps, ShiftedTapsGrad};
+use super::strided::{add_to_every_nth, every_nth};
 use super::{Conv2dGeometry, Conv2dKernel};
 use crate::ops::gemm::{matmul, MatRef, Parallelism};
 use crate::ops::grads::grads_of;
@@ -398,16 +399,8 @@ pub(crate) fn im2col<E: CpuFloat>(win: &Window2d, channels: usize, image: &[E], 
                     dst[hi..].fill(E::zero());
                     if lo < hi {
                         let first = lo * win.stride + kj * win.dilation - win.padding;
-                        if win.stride == 1 {
-                            dst[lo..hi].copy_from_slice(&src[first..first + (hi - lo)]);
-                        } else {
-                            for (d, s) in dst[lo..hi]
-                                .iter_mut()
-                                .zip(src[first..].iter().step_by(win.stride))
-                            {
-                                *d = *s;
-                            }
-                        }
+                        let last = first + (hi - lo - 1) * win.stride;
+                        every_nth(win.stride, &src[first..=last], &mut dst[lo..hi]);
                     }
                 }
             }
@@ -435,17 +428,8 @@ pub(crate) fn col2im<E: CpuFloat>(win: &Window2d, channels: usize, cols: &[E], i
                     };
                     let dst = &mut dst_plane[ih * win.in_w..][..win.in_w];
                     let first = lo * win.stride + kj * win.dilation - win.padding;
-                    let src = &src[lo..hi];
-                    if win.stride == 1 {
-                        // Two slices of one length: this form vectorises, `step_by` does not.
-                        for (d, s) in dst[first..first + src.len()].iter_mut().zip(src) {
-                            *d += *s;
-                        }
-                    } else {
-                        for (d, s) in dst[first..].iter_mut().step_by(win.stride).zip(src) {
-                            *d += *s;
-                        }
-                    }
+                    let last = first + (hi - lo - 1) * win.stride;
+                    add_to_every_nth(win.stride, &src[lo..hi], &mut dst[first..=last]);
                 }
             }
         }
@@ -489,30 +473,36 @@ mod tests {
             .collect()
     }
 
-    /// Stride-1 convolutions of a batch of two: channels 1-8, groups 1-3, kernel sizes 1, 2,
-    /// 3, 5 with paddings 0-2 and dilations 1-2, on two image sizes (those the kernel fits).
-    fn stride_1_windows() -> Vec<Conv2dGeometry> {
+    /// Convolutions of a batch of two: channels 1-8, groups 1-3, kernel sizes 1, 2, 3, 5 with
+    /// strides 1-3, paddings 0-2 and dilations 1-2, on two image sizes (those the kernel fits;
+    /// odd sizes, so that a stride's phases differ in size).
+    fn windows() -> Vec<Conv2dGeometry> {
         let mut windows = Vec::new();
         for (channels, out_channels, groups) in [(1, 1, 1), (3, 5, 1), (8, 4, 2), (6, 6, 3)] {
             for kernel in [1, 2, 3, 5] {
-                for (padding, dilation) in (0..3).flat_map(|p| [(p, 1), (p, 2)]) {
-                    for (h, w) in [(4, 7), (9, 5)] {
-                        windows.extend(
-                            Conv2dGeometry::new(
-                                (2, channels, h, w),
-                                (out_channels, channels / groups, kernel, kernel),
-                                1,
-                                padding,
-                                dilation,
-                                groups,
-                            )
-                            .ok(),
-                        );
+                for stride in 1..=3 {
+                    for (padding, dilation) in (0..3).flat_map(|p| [(p, 1), (p, 2)]) {
+                        for (h, w) in [(4, 7), (9, 5)] {
+                            windows.extend(
+                                Conv2dGeometry::new(
+                                    (2, channels, h, w),
+                                    (out_channels, channels / groups, kernel, kernel),
+                                    stride,
+                                    padding,
+                                    dilation,
+                                    groups,
+                                )
+                                .ok(),
+                            );
+                        }
                     }
                 }
             }
         }
-        assert!(windows.len() >= 150, "only {} windows fit", windows.len());
+        for stride in 1..=3 {
+            let count = windows.iter().filter(|g| g.window.stride == stride).count();
+            assert!(count >= 150, "only {count} windows of stride {stride} fit");
+        }
         windows
     }
 
@@ -531,8 +521,8 @@ mod tests {
     }
 
     #[test]
-    fn shifted_taps_equal_the_patch_matrix_on_every_stride_1_window() {
-        for g in stride_1_windows() {
+    fn shifted_taps_equal_the_patch_matrix_on_every_window() {
+        for g in windows() {
             let x = small_ints(g.batch * g.input_len(), 1);
             let weight = small_ints(g.out_channels * g.patch_len(), 2);
             let b = small_ints(g.out_channels, 3);
@@ -565,8 +555,8 @@ mod tests {
     }
 
     #[test]
-    fn shifted_taps_gradients_equal_the_patch_matrix_on_every_stride_1_window() {
-        for g in stride_1_windows() {
+    fn shifted_taps_gradients_equal_the_patch_matrix_on_every_window() {
+        for g in windows() {
             let x = small_ints(g.batch * g.input_len(), 1);
             let weight = small_ints(g.out_channels * g.patch_len(), 2);
             let grad_out = small_ints(g.batch * g.output_len(), 3);

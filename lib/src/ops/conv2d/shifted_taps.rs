@@ -1,4 +1,4 @@
-//! Stride-1 convolution without a patch matrix: one matrix product per kernel tap.
+//! Convolution without a patch matrix: one matrix product per kernel tap.
 //!
 //! Pad the image once into a `HP x WP` plane per channel and compute the output `WP` wide
 //! instead of `OW` (the last `WP - OW` columns of each output row are wrong and dropped). Then
@@ -16,22 +16,28 @@
 //! copied `WP` wide and its extra columns zero (so they add nothing):
 //! `dW_tap^T (C x O) += padded[offset..] (C x OH*WP) * dOut_wide^T` and
 //! `dPadded[offset..] (C x OH*WP) += W_tap^T (C x O) * dOut_wide`, then the padding is cut off.
+//!
+//! Stride `S` first splits the padded image into `S x S` phases, phase `(a, b)` holding the
+//! pixels whose row is `a` and column `b` modulo `S`: output pixel `(oh, ow)` reads padded pixel
+//! `(oh*S + ki*D, ow*S + kj*D)`, which is pixel `(oh + ki*D/S, ow + kj*D/S)` of phase
+//! `(ki*D % S, kj*D % S)`, a fixed offset again. Everything above then holds with a phase's
+//! width `ceil(WP / S)` in place of `WP` (see [`Wide`]).
 
+use super::strided::{add_to_every_nth, every_nth};
 use crate::ops::gemm::{matmul, matmul_strided, MatRef, Parallelism};
 use crate::ops::window::Window2d;
 use crate::ops::CpuFloat;
 
 /// Whether a convolution suits this method (measured: see the README's Performance section):
-/// stride 1, more than one tap (a 1x1 kernel's patch matrix is the image, or nearly), input
-/// channels enough for each tap's product to be more than its pass over the output, and little
+/// more than one tap (a 1x1 kernel's patch matrix is the image, or nearly), input channels
+/// enough for each tap's product to be more than its pass over the output, and little
 /// arithmetic spent on dropped columns.
 pub(crate) fn suits(win: &Window2d, group_in: usize, group_out: usize) -> bool {
-    let wide_w = win.in_w + 2 * win.padding;
-    win.stride == 1
-        && win.kernel_h * win.kernel_w > 1
+    let width = (win.in_w + 2 * win.padding).div_ceil(win.stride);
+    win.kernel_h * win.kernel_w > 1
         && group_in >= MIN_CHANNELS
         && group_out <= MAX_OUT_CHANNELS
-        && win.out_w * 4 >= wide_w * 3
+        && win.out_w * 4 >= width * 3
 }
 
 /// Above this many output channels per group, im2col's copies are a small share next to its
@@ -50,10 +56,10 @@ pub(crate) struct ShiftedTaps<E> {
 
 impl<E: CpuFloat> ShiftedTaps<E> {
     pub fn new(win: &Window2d, group_in: usize, group_out: usize) -> Self {
-        let wide = Wide::of(win);
+        let wide = Wide::of(win, group_in);
         Self {
             // Zero once: the borders are never written again, so they stay the padding.
-            padded: vec![E::zero(); wide.padded_len(group_in)],
+            padded: vec![E::zero(); wide.padded_len()],
             wide: vec![E::zero(); group_out * wide.len],
         }
     }
@@ -69,9 +75,9 @@ impl<E: CpuFloat> ShiftedTaps<E> {
         out: &mut [E],
         par: Parallelism,
     ) {
-        let wide = Wide::of(win);
         let taps = win.kernel_h * win.kernel_w;
         let channels = image.len() / win.in_plane();
+        let wide = Wide::of(win, channels);
         let out_channels = weight.len() / (channels * taps);
         wide.pad(win, image, &mut self.padded);
         for ki in 0..win.kernel_h {
@@ -125,11 +131,11 @@ pub(crate) struct ShiftedTapsGrad<E> {
 
 impl<E: CpuFloat> ShiftedTapsGrad<E> {
     pub fn new(win: &Window2d, group_in: usize, group_out: usize) -> Self {
-        let wide = Wide::of(win);
+        let wide = Wide::of(win, group_in);
         Self {
-            padded: vec![E::zero(); wide.padded_len(group_in)],
+            padded: vec![E::zero(); wide.padded_len()],
             grad_wide: vec![E::zero(); group_out * wide.len],
-            grad_padded: vec![E::zero(); wide.padded_len(group_in)],
+            grad_padded: vec![E::zero(); wide.padded_len()],
         }
     }
 
@@ -147,9 +153,9 @@ impl<E: CpuFloat> ShiftedTapsGrad<E> {
         grad_w_t: &mut [E],
         par: Parallelism,
     ) {
-        let wide = Wide::of(win);
-        let (p, taps) = (win.padding, win.kernel_h * win.kernel_w);
+        let taps = win.kernel_h * win.kernel_w;
         let channels = image.len() / win.in_plane();
+        let wide = Wide::of(win, channels);
         let out_channels = weight.len() / (channels * taps);
         wide.pad(win, image, &mut self.padded);
         for (src, dst) in grad_out
@@ -197,67 +203,106 @@ impl<E: CpuFloat> ShiftedTapsGrad<E> {
                 );
             }
         }
-        for (dst, src) in grad_image
-            .chunks_mut(win.in_plane())
-            .zip(self.grad_padded.chunks(wide.plane))
-        {
-            for (dst_row, src_row) in dst
-                .chunks_mut(win.in_w)
-                .zip(src[p * wide.width..].chunks(wide.width))
-            {
-                for (d, &s) in dst_row.iter_mut().zip(&src_row[p..]) {
-                    *d += s;
-                }
-            }
-        }
+        wide.unpad_add(win, &self.grad_padded, grad_image);
     }
 }
 
-/// The padded image's layout and the wide output's size, which both passes share.
+/// The padded image's layout and the wide output's size, which both passes share: `S x S`
+/// phases one after the other, each all channels' planes, padded pixel `(y, x)` at `(y / S,
+/// x / S)` of phase `(y % S, x % S)` (at stride 1, one phase: the padded image itself).
 struct Wide {
-    /// The padded width `WP`, which is also the wide output's.
+    stride: usize,
+    /// A phase's width `ceil(WP / S)`, which is also the wide output's.
     width: usize,
-    /// One padded channel, `HP x WP`.
+    /// One channel of a phase, `ceil(HP / S) x width`.
     plane: usize,
-    /// One wide output channel, `OH x WP`.
+    /// One phase: every channel's plane.
+    phase: usize,
+    /// One wide output channel, `OH x width`.
     len: usize,
-    /// The last channel's widest tap reads this many values past its plane (into columns
-    /// that are dropped, or multiplied by zero); they must exist.
+    /// The last phase's last channel's widest tap reads this many values past its plane
+    /// (into columns that are dropped, or multiplied by zero); they must exist.
     slack: usize,
 }
 
 impl Wide {
-    fn of(win: &Window2d) -> Self {
-        let width = win.in_w + 2 * win.padding;
+    fn of(win: &Window2d, channels: usize) -> Self {
+        let s = win.stride;
+        let width = (win.in_w + 2 * win.padding).div_ceil(s);
+        let plane = (win.in_h + 2 * win.padding).div_ceil(s) * width;
         Self {
+            stride: s,
             width,
-            plane: (win.in_h + 2 * win.padding) * width,
+            plane,
+            phase: channels * plane,
             len: win.out_h * width,
-            slack: (win.kernel_w - 1) * win.dilation,
+            slack: (win.kernel_w - 1) * win.dilation / s,
         }
     }
 
-    fn padded_len(&self, channels: usize) -> usize {
-        channels * self.plane + self.slack
+    /// The length of the phases' buffer.
+    fn padded_len(&self) -> usize {
+        self.stride * self.stride * self.phase + self.slack
     }
 
-    /// Where tap `(ki, kj)` of output pixel 0 reads the padded plane.
+    /// Where tap `(ki, kj)` of output pixel 0 reads the phases.
     fn offset(&self, win: &Window2d, ki: usize, kj: usize) -> usize {
-        (ki * self.width + kj) * win.dilation
+        let (y, x, s) = (ki * win.dilation, kj * win.dilation, self.stride);
+        ((y % s) * s + x % s) * self.phase + (y / s) * self.width + x / s
     }
 
-    /// Copies the image's channels inside the padding of `padded`, whose border stays zero.
-    fn pad<E: CpuFloat>(&self, win: &Window2d, image: &[E], padded: &mut [E]) {
-        let p = win.padding;
-        for (src, dst) in image
-            .chunks(win.in_plane())
-            .zip(padded.chunks_mut(self.plane))
-        {
-            for (src_row, dst_row) in src
-                .chunks(win.in_w)
-                .zip(dst[p * self.width..].chunks_mut(self.width))
-            {
-                dst_row[p..p + win.in_w].copy_from_slice(src_row);
+    /// Where padded pixel row `y` of `channel` starts in phase `(y % S, 0)`; phase
+    /// `(y % S, b)` has it `b` phases further on.
+    fn row_start(&self, channel: usize, y: usize) -> usize {
+        let s = self.stride;
+        (y % s) * s * self.phase + channel * self.plane + (y / s) * self.width
+    }
+
+    /// For each phase `b` that a row's pixels land in: `(offset of phase b's row from phase
+    /// 0's, first input column in it, its phase column)`. Input columns `first, first + S, ..`
+    /// land there, in consecutive columns.
+    fn column_phases(&self, win: &Window2d) -> Vec<(usize, usize, usize)> {
+        let (s, p) = (self.stride, win.padding);
+        (0..s)
+            .filter_map(|b| {
+                // The first input column whose padded column `iw + p` is `b` mod S.
+                let first = (b + s - p % s) % s;
+                (first < win.in_w).then_some((b * self.phase, first, (first + p) / s))
+            })
+            .collect()
+    }
+
+    /// Copies the image's channels into their places in the phases, whose borders stay zero.
+    fn pad<E: CpuFloat>(&self, win: &Window2d, image: &[E], phases: &mut [E]) {
+        let columns = self.column_phases(win);
+        for (c, src) in image.chunks(win.in_plane()).enumerate() {
+            for (ih, src_row) in src.chunks(win.in_w).enumerate() {
+                let row = self.row_start(c, ih + win.padding);
+                for &(phase, first, col) in &columns {
+                    every_nth(
+                        self.stride,
+                        &src_row[first..],
+                        &mut phases[row + phase + col..],
+                    );
+                }
+            }
+        }
+    }
+
+    /// The adjoint of [`Wide::pad`]: adds each image pixel's value in the phases onto
+    /// `grad_image` (the padding's are dropped).
+    fn unpad_add<E: CpuFloat>(&self, win: &Window2d, phases: &[E], grad_image: &mut [E]) {
+        let columns = self.column_phases(win);
+        for (c, dst) in grad_image.chunks_mut(win.in_plane()).enumerate() {
+            for (ih, dst_row) in dst.chunks_mut(win.in_w).enumerate() {
+                let row = self.row_start(c, ih + win.padding);
+                for &(phase, first, col) in &columns {
+                    add_to_every_nth(
+                        self.stride,
+                        &phases[row + phase + col..],
+                        &mut dst_row[first..],
+                    );
+                }
             }
         }
     }

@@ -23,6 +23,8 @@
 //! `(ki*D % S, kj*D % S)`, a fixed offset again. Everything above then holds with a phase's
 //! width `ceil(WP / S)` in place of `WP` (see [`Wide`]).
 
+use std::ops::Range;
+
 use super::strided::{add_to_every_nth, every_nth};
 use crate::ops::gemm::{matmul, matmul_strided, MatRef, Parallelism};
 use crate::ops::window::Window2d;
@@ -251,59 +253,47 @@ impl Wide {
         ((y % s) * s + x % s) * self.phase + (y / s) * self.width + x / s
     }
 
-    /// Where padded pixel row `y` of `channel` starts in phase `(y % S, 0)`; phase
-    /// `(y % S, b)` has it `b` phases further on.
-    fn row_start(&self, channel: usize, y: usize) -> usize {
-        let s = self.stride;
-        (y % s) * s * self.phase + channel * self.plane + (y / s) * self.width
-    }
-
-    /// For each phase `b` that a row's pixels land in: `(offset of phase b's row from phase
-    /// 0's, first input column in it, its phase column)`. Input columns `first, first + S, ..`
-    /// land there, in consecutive columns.
-    fn column_phases(&self, win: &Window2d) -> Vec<(usize, usize, usize)> {
+    /// Where each image row's pixels go, a run per phase the row lands in: `(the row's pixels
+    /// from the run's first on, where the run starts in the phases)`. Pixels `0, S, 2S, ..` of
+    /// that range lie one after the other there.
+    fn row_runs(&self, win: &Window2d, channels: usize) -> Vec<(Range<usize>, usize)> {
         let (s, p) = (self.stride, win.padding);
-        (0..s)
-            .filter_map(|b| {
-                // The first input column whose padded column `iw + p` is `b` mod S.
-                let first = (b + s - p % s) % s;
-                (first < win.in_w).then_some((b * self.phase, first, (first + p) / s))
-            })
-            .collect()
+        // Per column phase `b`: the first input column whose padded column `iw + p` is `b`
+        // mod S, and where it lands (phase `b` of a row is `b` phases after phase 0).
+        let columns: Vec<(usize, usize)> = (0..s)
+            .map(|b| (b, (b + s - p % s) % s))
+            .filter(|&(_, first)| first < win.in_w)
+            .map(|(b, first)| (first, b * self.phase + (first + p) / s))
+            .collect();
+        let mut runs = Vec::with_capacity(channels * win.in_h * columns.len());
+        for c in 0..channels {
+            for ih in 0..win.in_h {
+                let y = ih + p;
+                let row = (y % s) * s * self.phase + c * self.plane + (y / s) * self.width;
+                let image_row = (c * win.in_h + ih) * win.in_w;
+                let row_end = image_row + win.in_w;
+                runs.extend(
+                    columns
+                        .iter()
+                        .map(|&(first, at)| (image_row + first..row_end, row + at)),
+                );
+            }
+        }
+        runs
     }
 
     /// Copies the image's channels into their places in the phases, whose borders stay zero.
     fn pad<E: CpuFloat>(&self, win: &Window2d, image: &[E], phases: &mut [E]) {
-        let columns = self.column_phases(win);
-        for (c, src) in image.chunks(win.in_plane()).enumerate() {
-            for (ih, src_row) in src.chunks(win.in_w).enumerate() {
-                let row = self.row_start(c, ih + win.padding);
-                for &(phase, first, col) in &columns {
-                    every_nth(
-                        self.stride,
-                        &src_row[first..],
-                        &mut phases[row + phase + col..],
-                    );
-                }
-            }
+        for (pixels, at) in self.row_runs(win, image.len() / win.in_plane()) {
+            every_nth(self.stride, &image[pixels], &mut phases[at..]);
         }
     }
 
     /// The adjoint of [`Wide::pad`]: adds each image pixel's value in the phases onto
     /// `grad_image` (the padding's are dropped).
     fn unpad_add<E: CpuFloat>(&self, win: &Window2d, phases: &[E], grad_image: &mut [E]) {
-        let columns = self.column_phases(win);
-        for (c, dst) in grad_image.chunks_mut(win.in_plane()).enumerate() {
-            for (ih, dst_row) in dst.chunks_mut(win.in_w).enumerate() {
-                let row = self.row_start(c, ih + win.padding);
-                for &(phase, first, col) in &columns {
-                    add_to_every_nth(
-                        self.stride,
-                        &phases[row + phase + col..],
-                        &mut dst_row[first..],
-                    );
-                }
-            }
+        for (pixels, at) in self.row_runs(win, grad_image.len() / win.in_plane()) {
+            add_to_every_nth(self.stride, &phases[at..], &mut grad_image[pixels]);
         }
     }
 }

@@ -50,10 +50,12 @@ const MAX_OUT_CHANNELS: usize = 32;
 /// value) is too short to pay for its pass over the output.
 const MIN_CHANNELS: usize = 8;
 
-/// One thread's buffers, reused for every image: the zero-padded image and the wide output.
+/// One thread's buffers, reused for every image: the zero-padded image (its phases), the wide
+/// output, and where the image's rows go.
 pub(crate) struct ShiftedTaps<E> {
     padded: Vec<E>,
     wide: Vec<E>,
+    runs: RowRuns,
 }
 
 impl<E: CpuFloat> ShiftedTaps<E> {
@@ -63,6 +65,7 @@ impl<E: CpuFloat> ShiftedTaps<E> {
             // Zero once: the borders are never written again, so they stay the padding.
             padded: vec![E::zero(); wide.padded_len()],
             wide: vec![E::zero(); group_out * wide.len],
+            runs: RowRuns::of(win, &wide, group_in),
         }
     }
 
@@ -81,7 +84,7 @@ impl<E: CpuFloat> ShiftedTaps<E> {
         let channels = image.len() / win.in_plane();
         let wide = Wide::of(win, channels);
         let out_channels = weight.len() / (channels * taps);
-        wide.pad(win, image, &mut self.padded);
+        self.runs.pad(image, &mut self.padded);
         for ki in 0..win.kernel_h {
             for kj in 0..win.kernel_w {
                 let (tap, offset) = (ki * win.kernel_w + kj, wide.offset(win, ki, kj));
@@ -123,12 +126,13 @@ impl<E: CpuFloat> ShiftedTaps<E> {
 }
 
 /// One thread's buffers for the backward pass, reused for every image: the zero-padded
-/// image, the output gradient `WP` wide (its extra columns stay zero) and the padded image's
-/// gradient.
+/// image, the output gradient `WP` wide (its extra columns stay zero), the padded image's
+/// gradient, and where the image's rows go.
 pub(crate) struct ShiftedTapsGrad<E> {
     padded: Vec<E>,
     grad_wide: Vec<E>,
     grad_padded: Vec<E>,
+    runs: RowRuns,
 }
 
 impl<E: CpuFloat> ShiftedTapsGrad<E> {
@@ -138,6 +142,7 @@ impl<E: CpuFloat> ShiftedTapsGrad<E> {
             padded: vec![E::zero(); wide.padded_len()],
             grad_wide: vec![E::zero(); group_out * wide.len],
             grad_padded: vec![E::zero(); wide.padded_len()],
+            runs: RowRuns::of(win, &wide, group_in),
         }
     }
 
@@ -159,7 +164,7 @@ impl<E: CpuFloat> ShiftedTapsGrad<E> {
         let channels = image.len() / win.in_plane();
         let wide = Wide::of(win, channels);
         let out_channels = weight.len() / (channels * taps);
-        wide.pad(win, image, &mut self.padded);
+        self.runs.pad(image, &mut self.padded);
         for (src, dst) in grad_out
             .chunks(win.out_w)
             .zip(self.grad_wide.chunks_mut(wide.width))
@@ -205,7 +210,7 @@ impl<E: CpuFloat> ShiftedTapsGrad<E> {
                 );
             }
         }
-        wide.unpad_add(win, &self.grad_padded, grad_image);
+        self.runs.unpad_add(&self.grad_padded, grad_image);
     }
 }
 
@@ -247,53 +252,57 @@ impl Wide {
         self.stride * self.stride * self.phase + self.slack
     }
 
-    /// Where tap `(ki, kj)` of output pixel 0 reads the phases.
-    fn offset(&self, win: &Window2d, ki: usize, kj: usize) -> usize {
-        let (y, x, s) = (ki * win.dilation, kj * win.dilation, self.stride);
-        ((y % s) * s + x % s) * self.phase + (y / s) * self.width + x / s
+    /// Where padded pixel `(y, x)` of `channel` lies in the phases.
+    fn at(&self, channel: usize, y: usize, x: usize) -> usize {
+        let s = self.stride;
+        ((y % s) * s + x % s) * self.phase + channel * self.plane + (y / s) * self.width + x / s
     }
 
-    /// Where each image row's pixels go, a run per phase the row lands in: `(the row's pixels
-    /// from the run's first on, where the run starts in the phases)`. Pixels `0, S, 2S, ..` of
-    /// that range lie one after the other there.
-    fn row_runs(&self, win: &Window2d, channels: usize) -> Vec<(Range<usize>, usize)> {
-        let (s, p) = (self.stride, win.padding);
-        // Per column phase `b`: the first input column whose padded column `iw + p` is `b`
-        // mod S, and where it lands (phase `b` of a row is `b` phases after phase 0).
-        let columns: Vec<(usize, usize)> = (0..s)
-            .map(|b| (b, (b + s - p % s) % s))
-            .filter(|&(_, first)| first < win.in_w)
-            .map(|(b, first)| (first, b * self.phase + (first + p) / s))
-            .collect();
-        let mut runs = Vec::with_capacity(channels * win.in_h * columns.len());
+    /// Where tap `(ki, kj)` of output pixel 0 reads the phases.
+    fn offset(&self, win: &Window2d, ki: usize, kj: usize) -> usize {
+        self.at(0, ki * win.dilation, kj * win.dilation)
+    }
+}
+
+/// Where each image row's pixels go in the phases, a run per phase the row lands in: `(the
+/// row's pixels from the run's first on, where the run starts)`. Pixels `0, S, 2S, ..` of that
+/// range lie one after the other there. The same for every image, so listed once per thread.
+struct RowRuns {
+    stride: usize,
+    runs: Vec<(Range<usize>, usize)>,
+}
+
+impl RowRuns {
+    fn of(win: &Window2d, wide: &Wide, channels: usize) -> Self {
+        let (s, p) = (win.stride, win.padding);
+        // Columns `first, first + S, ..` of a row land in one phase, side by side; the first
+        // S columns start a run each.
+        let firsts = 0..s.min(win.in_w);
+        let mut runs = Vec::with_capacity(channels * win.in_h * firsts.len());
         for c in 0..channels {
             for ih in 0..win.in_h {
-                let y = ih + p;
-                let row = (y % s) * s * self.phase + c * self.plane + (y / s) * self.width;
                 let image_row = (c * win.in_h + ih) * win.in_w;
-                let row_end = image_row + win.in_w;
-                runs.extend(
-                    columns
-                        .iter()
-                        .map(|&(first, at)| (image_row + first..row_end, row + at)),
-                );
+                runs.extend(firsts.clone().map(|first| {
+                    let pixels = image_row + first..image_row + win.in_w;
+                    (pixels, wide.at(c, ih + p, first + p))
+                }));
             }
         }
-        runs
+        Self { stride: s, runs }
     }
 
     /// Copies the image's channels into their places in the phases, whose borders stay zero.
-    fn pad<E: CpuFloat>(&self, win: &Window2d, image: &[E], phases: &mut [E]) {
-        for (pixels, at) in self.row_runs(win, image.len() / win.in_plane()) {
-            every_nth(self.stride, &image[pixels], &mut phases[at..]);
+    fn pad<E: CpuFloat>(&self, image: &[E], phases: &mut [E]) {
+        for (pixels, at) in &self.runs {
+            every_nth(self.stride, &image[pixels.clone()], &mut phases[*at..]);
         }
     }
 
-    /// The adjoint of [`Wide::pad`]: adds each image pixel's value in the phases onto
+    /// The adjoint of [`RowRuns::pad`]: adds each image pixel's value in the phases onto
     /// `grad_image` (the padding's are dropped).
-    fn unpad_add<E: CpuFloat>(&self, win: &Window2d, phases: &[E], grad_image: &mut [E]) {
-        for (pixels, at) in self.row_runs(win, grad_image.len() / win.in_plane()) {
-            add_to_every_nth(self.stride, &phases[at..], &mut grad_image[pixels]);
+    fn unpad_add<E: CpuFloat>(&self, phases: &[E], grad_image: &mut [E]) {
+        for (pixels, at) in &self.runs {
+            add_to_every_nth(self.stride, &phases[*at..], &mut grad_image[pixels.clone()]);
         }
     }
 }

@@ -271,6 +271,67 @@ fn conv2d_in_f64_on_the_gpu_equals_the_cpu() {
     }
 }
 
+/// Outputs and the source's gradient of conv2d, the pools and ReLU on an NHWC batch permuted to
+/// NCHW: a view, whose gradient buffer has the source's layout (`tests/suite/views.rs` checks
+/// the CPU against a row-major copy).
+fn permuted_run<D>(dev: &D, nhwc: Vec<f32>, weight: Vec<f32>) -> Vec<Vec<f32>>
+where
+    D: Conv2dKernel<f32> + MaxPool2dKernel<f32> + AvgPool2dKernel<f32> + ReluKernel<f32>,
+{
+    let source: Tensor<Rank4<2, 6, 5, 3>, f32, D> = dev.tensor(nhwc);
+    let weight: Tensor<Rank4<4, 3, 3, 3>, f32, D> = dev.tensor(weight);
+    let view = || source.leaky_trace().permute::<_, Axes4<0, 3, 1, 2>>();
+    let mut results = Vec::new();
+    let mut record = |out: Tensor<(usize,), f32, D, OwnedTape<f32, D>>| {
+        results.push(out.as_vec());
+        results.push(
+            out.square()
+                .sum::<Rank0, _>()
+                .backward()
+                .get(&source)
+                .as_vec(),
+        );
+    };
+    fn flat<S: Shape, D: Device<f32>>(
+        t: Tensor<S, f32, D, OwnedTape<f32, D>>,
+    ) -> Tensor<(usize,), f32, D, OwnedTape<f32, D>> {
+        let n = t.shape().num_elements();
+        t.reshape_like(&(n,))
+    }
+    let params = Conv2dParams::new().padding(Const::<1>).stride(Const::<2>);
+    record(flat(
+        try_conv2d(view(), weight.clone(), None, params).unwrap(),
+    ));
+    record(flat(
+        try_max_pool2d(view(), PoolParams::kernel(Const::<2>)).unwrap(),
+    ));
+    let avg = PoolParams::kernel(Const::<3>)
+        .stride(Const::<1>)
+        .padding(Const::<1>);
+    record(flat(try_avg_pool2d(view(), avg).unwrap()));
+    record(flat(relu(view())));
+    results
+}
+
+#[test]
+fn ops_on_a_permuted_batch_on_the_gpu_equal_the_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let nhwc: Vec<f32> = (0..180)
+        .map(|i| ((i * 17 % 31) as f32 - 15.0) / 4.0)
+        .collect();
+    let weight: Vec<f32> = (0..108)
+        .map(|i| ((i * 7 % 13) as f32 - 6.0) / 6.0)
+        .collect();
+    let on_gpu = permuted_run(&gpu, nhwc.clone(), weight.clone());
+    let on_cpu = permuted_run(&Cpu::default(), nhwc, weight);
+    assert_eq!(on_gpu.len(), 8);
+    let names = ["conv2d", "max_pool2d", "avg_pool2d", "relu"];
+    for (i, (g, c)) in on_gpu.iter().zip(&on_cpu).enumerate() {
+        let what = ["output", "source gradient"][i % 2];
+        assert_close(&format!("{} {what} (GPU vs CPU)", names[i / 2]), g, c, RTOL);
+    }
+}
+
 #[test]
 fn the_seed_cnn_trains_on_the_gpu() {
     let Some(gpu) = gpu() else { return };

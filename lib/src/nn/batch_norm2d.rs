@@ -16,7 +16,7 @@ use dfdx::nn::{
 };
 use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
 use dfdx::tensor::{OwnedTape, SplitTape, Tensor};
-use dfdx::tensor_ops::Device;
+use dfdx::tensor_ops::{Device, ReshapeTo};
 
 use crate::ops::BatchNorm2dKernel;
 
@@ -111,7 +111,7 @@ impl<B: Dim, const C: usize, H: Dim, W: Dim, E: Dtype, D: BatchNorm2dKernel<E>>
         x: Tensor<(B, Const<C>, H, W), E, D, OwnedTape<E, D>>,
     ) -> Result<Self::Output, D::Err> {
         check_more_than_one_value(x.shape().concrete());
-        let (x, tape) = x.split_tape();
+        let (x, tape) = x.try_contiguous()?.split_tape();
         D::batch_norm2d_train(&mut self.inner, x, tape)
     }
 }

@@ -26,4 +26,5 @@ mod tensorboard;
 mod torchvision_transforms;
 mod training;
 mod transforms;
+mod views;
 mod viz;

@@ -8,7 +8,7 @@ mod cuda;
 
 use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
 use dfdx::tensor::{SplitTape, Tape, Tensor};
-use dfdx::tensor_ops::Device;
+use dfdx::tensor_ops::{Device, ReshapeTo};
 
 use crate::error::{Error, Result};
 use crate::ops::window::{pool_output, Pool2dOutput, PoolParams, Window2d};
@@ -44,9 +44,11 @@ where
 {
     let shape = *x.shape();
     let (window, out_shape) = pool_output("avg_pool2d", shape, &params)?;
-    let (x, tape) = x.split_tape();
     let planes = shape.0.size() * shape.1.size();
-    Ok(D::avg_pool2d_forward(window, planes, x, out_shape, tape))
+    Ok(x.try_contiguous().and_then(|x| {
+        let (x, tape) = x.split_tape();
+        D::avg_pool2d_forward(window, planes, x, out_shape, tape)
+    }))
 }
 
 /// Average pooling over batched images; errors say what does not fit.

@@ -11,7 +11,7 @@ mod strided;
 
 use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
 use dfdx::tensor::{Merge, SplitTape, Tape, Tensor};
-use dfdx::tensor_ops::Device;
+use dfdx::tensor_ops::{Device, ReshapeTo};
 
 use crate::error::{Error, Result};
 use crate::ops::window::Window2d;
@@ -241,22 +241,21 @@ where
             "compile-time output size disagrees with the formula",
         ));
     };
-    let (x, x_tape) = x.split_tape();
-    let (weight, w_tape) = weight.split_tape();
-    let mut tape = x_tape.merge(w_tape);
-    let bias = bias.map(|bias| {
-        let (bias, b_tape) = bias.split_tape();
-        tape = std::mem::take(&mut tape).merge(b_tape);
-        bias
-    });
-    Ok(D::conv2d_forward(
-        geometry,
-        x,
-        weight,
-        bias,
-        (b, o, out_h, out_w),
-        tape,
-    ))
+    let run = || {
+        let (x, x_tape) = x.try_contiguous()?.split_tape();
+        let (weight, w_tape) = weight.try_contiguous()?.split_tape();
+        let mut tape = x_tape.merge(w_tape);
+        let bias = match bias {
+            Some(bias) => {
+                let (bias, b_tape) = bias.try_contiguous()?.split_tape();
+                tape = tape.merge(b_tape);
+                Some(bias)
+            }
+            None => None,
+        };
+        D::conv2d_forward(geometry, x, weight, bias, (b, o, out_h, out_w), tape)
+    };
+    Ok(run())
 }
 
 /// Convolution with an optional bias; errors name what does not fit.

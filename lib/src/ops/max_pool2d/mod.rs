@@ -9,7 +9,7 @@ mod cuda;
 
 use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
 use dfdx::tensor::{SplitTape, Tape, Tensor};
-use dfdx::tensor_ops::Device;
+use dfdx::tensor_ops::{Device, ReshapeTo};
 
 use crate::error::{Error, Result};
 use crate::ops::window::{pool_output, Pool2dOutput, PoolParams, Window2d};
@@ -47,9 +47,11 @@ where
 {
     let shape = *x.shape();
     let (window, out_shape) = pool_output("max_pool2d", shape, &params)?;
-    let (x, tape) = x.split_tape();
     let planes = shape.0.size() * shape.1.size();
-    Ok(D::max_pool2d_forward(window, planes, x, out_shape, tape))
+    Ok(x.try_contiguous().and_then(|x| {
+        let (x, tape) = x.split_tape();
+        D::max_pool2d_forward(window, planes, x, out_shape, tape)
+    }))
 }
 
 /// Max pooling over batched images; errors say what does not fit.

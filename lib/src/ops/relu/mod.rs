@@ -10,7 +10,7 @@ mod cuda;
 
 use dfdx::shapes::{Dtype, Shape};
 use dfdx::tensor::{SplitTape, Tape, Tensor};
-use dfdx::tensor_ops::Device;
+use dfdx::tensor_ops::{Device, ReshapeTo};
 
 /// A device that can run [`relu`].
 pub trait ReluKernel<E: Dtype>: Device<E> {
@@ -32,6 +32,6 @@ pub fn relu<S: Shape, E: Dtype, D: ReluKernel<E>, T: Tape<E, D>>(
 pub fn try_relu<S: Shape, E: Dtype, D: ReluKernel<E>, T: Tape<E, D>>(
     x: Tensor<S, E, D, T>,
 ) -> Result<Tensor<S, E, D, T>, D::Err> {
-    let (x, tape) = x.split_tape();
+    let (x, tape) = x.try_contiguous()?.split_tape();
     D::relu_forward(x, tape)
 }

@@ -6,8 +6,9 @@
 //! the `cuda` feature). Every op takes batched `(B, C, H, W)` images; the `_unbatched` forms take
 //! `(C, H, W)`.
 //!
-//! Kernels see their inputs, and write the inputs' gradients, in row-major order, so `mod.rs`
-//! passes each input through dfdx's `contiguous` first (free when it already is row-major). A
+//! Kernels see their inputs, and write the inputs' gradients, in row-major order, so each op's
+//! entry point (its `mod.rs`; batch norm's layer, `nn::BatchNorm2d`) passes the inputs through
+//! dfdx's `contiguous` first (free when they already are row-major). A
 //! view such as `x.permute()` keeps its source's id, so it shares the source's gradient buffer,
 //! laid out as the source is: a kernel writing that buffer row-major would add each value's
 //! gradient to another value.

@@ -4,7 +4,7 @@
 - ops.safetensors: conv2d / max_pool2d / avg_pool2d / batch_norm2d cases. Per case: the inputs,
   the output, and the gradient of every input for the upstream gradient `grad_out`
   (loss = sum(out * grad_out)); batch norm adds its running statistics after the training step
-  and the evaluation-mode output. Computed in float64 from float32 inputs, stored as float32.
+  and the evaluation-mode output and gradients. Computed in float64 from float32 inputs, stored as float32.
   The case list is the JSON in the file's metadata.
 - param_counts.json: PyTorch's parameter count of each network in `mapping::models`.
 - tf_cifar_cnn.safetensors: a PyTorch nn.Sequential state_dict of the TF CIFAR CNN, an input
@@ -124,15 +124,21 @@ def ops_fixture():
 
         go = torch.randn(b, c, h, w)
         out, grads = grads_of(train, [x, weight, bias], go)
-        eval_out = F.batch_norm(x.double(), running_mean.double(), running_var.double(), weight.double(),
-                                bias.double(), training=False, eps=1e-5)
+
+        def evaluate(x, weight, bias):
+            return F.batch_norm(x, running_mean.double(), running_var.double(), weight, bias,
+                                training=False, eps=1e-5)
+
+        # Evaluation mode with gradients (saliency maps, fine-tuning under frozen statistics).
+        eval_out, eval_grads = grads_of(evaluate, [x, weight, bias], go)
         key = f"batch_norm2d.{i}"
         tensors.update({f"{key}.x": x, f"{key}.weight": weight, f"{key}.bias": bias,
                         f"{key}.running_mean": running_mean, f"{key}.running_var": running_var,
                         f"{key}.out": out, f"{key}.grad_out": go, f"{key}.grad_x": grads[0],
                         f"{key}.grad_weight": grads[1], f"{key}.grad_bias": grads[2],
                         f"{key}.running_mean_after": after[0], f"{key}.running_var_after": after[1],
-                        f"{key}.eval_out": eval_out})
+                        f"{key}.eval_out": eval_out, f"{key}.eval_grad_x": eval_grads[0],
+                        f"{key}.eval_grad_weight": eval_grads[1], f"{key}.eval_grad_bias": eval_grads[2]})
         meta["batch_norm2d"].append(dict(batch=b, channels=c, height=h, width=w))
     tensors = {k: v.detach().float().contiguous() for k, v in tensors.items()}
     save_file(tensors, OUT / "ops.safetensors", metadata={"cases": json.dumps(meta)})

@@ -88,7 +88,7 @@ pub fn assert_close(what: &str, actual: &[f32], expected: &[f32], rtol: f32) {
 }
 
 /// What [`batch_norm_run`] returns, in order, named as the fixture's tensors.
-pub const BATCH_NORM_RESULTS: [&str; 7] = [
+pub const BATCH_NORM_RESULTS: [&str; 10] = [
     "out",
     "grad_x",
     "grad_weight",
@@ -96,12 +96,15 @@ pub const BATCH_NORM_RESULTS: [&str; 7] = [
     "running_mean_after",
     "running_var_after",
     "eval_out",
+    "eval_grad_x",
+    "eval_grad_weight",
+    "eval_grad_bias",
 ];
 
 /// `mapping::nn::BatchNorm2d` on the fixture case `batch_norm2d.{case}`, on `dev`: one training
 /// step with the case's parameters and running statistics (output, gradients of the input,
 /// weight and bias for `sum(out * grad_out)`, the updated running statistics), then evaluation
-/// mode with the statistics from before the step. See [`BATCH_NORM_RESULTS`].
+/// mode with the statistics from before the step (output and the same three gradients). See [`BATCH_NORM_RESULTS`].
 pub fn batch_norm_run<D: mapping::ops::BatchNorm2dKernel<f32> + dfdx::nn::DeviceBuildExt>(
     dev: &D,
     fixture: &Fixture,
@@ -149,6 +152,11 @@ fn batch_norm_case<
     let out = bn.forward_mut(x.leaky_trace());
     let values = out.as_vec();
     let grads = (out * image("grad_out")).sum::<Rank0, _>().backward();
+
+    // Evaluation mode on a tape, as after PyTorch's `model.eval()`.
+    let eval_out = before.forward(x.leaky_trace());
+    let eval_values = eval_out.as_vec();
+    let eval_grads = (eval_out * image("grad_out")).sum::<Rank0, _>().backward();
     vec![
         values,
         grads.get(&x).as_vec(),
@@ -156,6 +164,9 @@ fn batch_norm_case<
         grads.get(&bn.inner.bias).as_vec(),
         bn.inner.running_mean.as_vec(),
         bn.inner.running_var.as_vec(),
-        before.forward(x).as_vec(),
+        eval_values,
+        eval_grads.get(&x).as_vec(),
+        eval_grads.get(&before.inner.scale).as_vec(),
+        eval_grads.get(&before.inner.bias).as_vec(),
     ]
 }

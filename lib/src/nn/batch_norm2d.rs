@@ -4,7 +4,10 @@
 //! plus `running_mean`/`running_var`. The layer keeps dfdx's module for its tensors and renames
 //! them, so checkpoints load into PyTorch's `nn.BatchNorm2d` by name. Batched images run on
 //! this crate's [`batch_norm2d`](crate::ops::batch_norm2d) op (per-channel sums, then one
-//! elementwise pass, each way on the CPU); a single `(C, H, W)` image on dfdx's module.
+//! elementwise pass, each way on the CPU); a single `(C, H, W)` image on dfdx's module in training
+//! and dfdx's generic ops in evaluation. Unlike dfdx's module, evaluation mode accepts a tape, so
+//! a trained network's gradient with respect to its input (a saliency map) or a fine-tuning step
+//! under frozen statistics can be taken, as in PyTorch.
 //!
 //! Training on one value per channel (a batch of one `1x1` image) panics, as PyTorch raises:
 //! its variance is 0 and the running variance's unbiased update divides by `n - 1 = 0`, which
@@ -15,9 +18,10 @@ use dfdx::nn::{
     BuildModule, BuildOnDevice, Module, ModuleMut, ModuleVisitor, TensorCollection, TensorOptions,
 };
 use dfdx::shapes::{Const, Dim, Dtype, HasShape, Shape};
-use dfdx::tensor::{OwnedTape, SplitTape, Tensor};
+use dfdx::tensor::{Merge, OwnedTape, SplitTape, Tape, Tensor};
 use dfdx::tensor_ops::{Device, ReshapeTo};
 
+use crate::ops::batch_norm2d::eval_by_dfdx_ops;
 use crate::ops::BatchNorm2dKernel;
 
 pub mod builder {
@@ -87,15 +91,25 @@ impl<const C: usize, E: Dtype, D: Device<E>> TensorCollection<E, D> for BatchNor
     }
 }
 
-/// Batched images, evaluation mode: this crate's op (the running statistics).
-impl<B: Dim, const C: usize, H: Dim, W: Dim, E: Dtype, D: BatchNorm2dKernel<E>>
-    Module<Tensor<(B, Const<C>, H, W), E, D>> for BatchNorm2d<C, E, D>
+/// Batched images, evaluation mode: this crate's op (the running statistics). With a tape
+/// (`x.traced(grads)`) gradients flow to the input, weight and bias, the statistics unchanged,
+/// as after PyTorch's `model.eval()`.
+impl<B, const C: usize, H, W, E, D, T> Module<Tensor<(B, Const<C>, H, W), E, D, T>>
+    for BatchNorm2d<C, E, D>
+where
+    B: Dim,
+    H: Dim,
+    W: Dim,
+    E: Dtype,
+    D: BatchNorm2dKernel<E>,
+    T: Tape<E, D> + Merge<T>,
 {
-    type Output = Tensor<(B, Const<C>, H, W), E, D>;
+    type Output = Tensor<(B, Const<C>, H, W), E, D, T>;
     type Error = D::Err;
 
-    fn try_forward(&self, x: Tensor<(B, Const<C>, H, W), E, D>) -> Result<Self::Output, D::Err> {
-        D::batch_norm2d_eval(&self.inner, x)
+    fn try_forward(&self, x: Tensor<(B, Const<C>, H, W), E, D, T>) -> Result<Self::Output, D::Err> {
+        let (x, tape) = x.try_contiguous()?.split_tape();
+        D::batch_norm2d_eval(&self.inner, x, tape)
     }
 }
 
@@ -116,15 +130,15 @@ impl<B: Dim, const C: usize, H: Dim, W: Dim, E: Dtype, D: BatchNorm2dKernel<E>>
     }
 }
 
-/// One `(C, H, W)` image, evaluation mode: dfdx's module.
-impl<const C: usize, H: Dim, W: Dim, E: Dtype, D: Device<E>> Module<Tensor<(Const<C>, H, W), E, D>>
-    for BatchNorm2d<C, E, D>
+/// One `(C, H, W)` image, evaluation mode: dfdx's generic ops, with or without a tape.
+impl<const C: usize, H: Dim, W: Dim, E: Dtype, D: Device<E>, T: Tape<E, D> + Merge<T>>
+    Module<Tensor<(Const<C>, H, W), E, D, T>> for BatchNorm2d<C, E, D>
 {
-    type Output = Tensor<(Const<C>, H, W), E, D>;
+    type Output = Tensor<(Const<C>, H, W), E, D, T>;
     type Error = D::Err;
 
-    fn try_forward(&self, x: Tensor<(Const<C>, H, W), E, D>) -> Result<Self::Output, D::Err> {
-        self.inner.try_forward(x)
+    fn try_forward(&self, x: Tensor<(Const<C>, H, W), E, D, T>) -> Result<Self::Output, D::Err> {
+        eval_by_dfdx_ops(&self.inner, x)
     }
 }
 

@@ -156,3 +156,123 @@ fn relu_gradient_equals_finite_differences_and_keeps_nan() {
     assert!(out[1].is_nan());
     assert_eq!(out[2], 2.0);
 }
+
+/// Evaluation mode on a tape (a saliency map, fine-tuning under frozen statistics): the input's,
+/// weight's and bias's gradients, for batched images and for one `(C, H, W)` image. The input
+/// also feeds a product recorded after the batch norm, whose backward runs first, so a backward
+/// that overwrote the input's gradient instead of adding to it would fail.
+#[test]
+fn batch_norm_in_evaluation_mode_gradients_equal_finite_differences() {
+    use mapping::nn::{builders, modules::BatchNorm2d};
+    type Bn = BatchNorm2d<3, f64, Cpu>;
+    let dev = Cpu::seed_from_u64(9);
+    let mut bn: Bn = dev.build_module::<builders::BatchNorm2d<3>, f64>();
+    bn.inner.scale = dev.sample_normal();
+    bn.inner.bias = dev.sample_normal();
+    bn.inner.running_mean = dev.sample_normal();
+    bn.inner.running_var = dev.sample_uniform() + 0.5;
+    let with = |scale: &[f64], bias: &[f64]| {
+        let mut changed = bn.clone();
+        changed.inner.scale = dev.tensor(scale.to_vec());
+        changed.inner.bias = dev.tensor(bias.to_vec());
+        changed
+    };
+    let (scale, bias) = (bn.inner.scale.as_vec(), bn.inner.bias.as_vec());
+
+    let batch = (2, Const::<3>, 4, 5);
+    let x: Tensor<_, f64, Cpu> = dev.sample_normal_like(&batch);
+    let (u, v): (Tensor<_, f64, Cpu>, Tensor<_, f64, Cpu>) = (
+        dev.sample_normal_like(&batch),
+        dev.sample_normal_like(&batch),
+    );
+    let loss = |bn: &Bn, x: &[f64]| {
+        let x = dev.tensor_from_vec(x.to_vec(), batch);
+        (bn.forward(x.clone()) * u.clone() + x * v.clone())
+            .sum::<Rank0, _>()
+            .array()
+    };
+    let grads = {
+        let x = x.leaky_trace();
+        (bn.forward(x.retaped()) * u.clone() + x * v.clone())
+            .sum::<Rank0, _>()
+            .backward()
+    };
+    let xs = x.as_vec();
+    let numeric = numeric_gradient(&xs, |x| loss(&bn, x));
+    assert_gradients_agree("batch norm eval, input", &grads.get(&x).as_vec(), &numeric);
+    let numeric = numeric_gradient(&scale, |s| loss(&with(s, &bias), &xs));
+    let analytic = grads.get(&bn.inner.scale).as_vec();
+    assert_gradients_agree("batch norm eval, weight", &analytic, &numeric);
+    let numeric = numeric_gradient(&bias, |b| loss(&with(&scale, b), &xs));
+    let analytic = grads.get(&bn.inner.bias).as_vec();
+    assert_gradients_agree("batch norm eval, bias", &analytic, &numeric);
+
+    let single = (Const::<3>, 4, 5);
+    let image: Tensor<_, f64, Cpu> = dev.sample_normal_like(&single);
+    let w: Tensor<_, f64, Cpu> = dev.sample_normal_like(&single);
+    let grads = (bn.forward(image.leaky_trace()) * w.clone())
+        .sum::<Rank0, _>()
+        .backward();
+    let loss = |bn: &Bn, x: &[f64]| {
+        (bn.forward(dev.tensor_from_vec(x.to_vec(), single)) * w.clone())
+            .sum::<Rank0, _>()
+            .array()
+    };
+    let pixels = image.as_vec();
+    // The single image's own path (dfdx's ops) gives the batched kernel's values.
+    let alone = bn.forward(image.clone()).as_vec();
+    let in_a_batch = bn.forward(dev.tensor_from_vec(pixels.clone(), (1, Const::<3>, 4, 5)));
+    for (a, b) in alone.iter().zip(in_a_batch.as_vec()) {
+        assert!(
+            (a - b).abs() <= 1e-12 * (1.0 + b.abs()),
+            "one image: {a}, in a batch: {b}"
+        );
+    }
+    let numeric = numeric_gradient(&pixels, |x| loss(&bn, x));
+    let analytic = grads.get(&image).as_vec();
+    assert_gradients_agree("batch norm eval, one image", &analytic, &numeric);
+    let numeric = numeric_gradient(&scale, |s| loss(&with(s, &bias), &pixels));
+    let analytic = grads.get(&bn.inner.scale).as_vec();
+    assert_gradients_agree("batch norm eval, one image, weight", &analytic, &numeric);
+}
+
+/// A saliency map, as after PyTorch's `model.eval()`: SmallResNet (batch norms in evaluation
+/// mode, skip connections, strided convolutions) on a tape, its input gradient at a few pixels
+/// against finite differences of the same network.
+#[test]
+fn a_resnets_input_gradient_in_evaluation_mode_equals_finite_differences() {
+    let dev = Cpu::seed_from_u64(10);
+    let mut model = dev.build_module::<mapping::models::SmallResNet, f64>();
+    // Training forwards move the running statistics away from (0, 1).
+    for _ in 0..2 {
+        let x: Tensor<Rank4<4, 3, 32, 32>, f64, Cpu> = dev.sample_normal();
+        model.forward_mut(x.traced(model.alloc_grads()));
+    }
+    let x: Tensor<Rank4<2, 3, 32, 32>, f64, Cpu> = dev.sample_normal();
+    let upstream: Tensor<Rank2<2, 10>, f64, Cpu> = dev.sample_normal();
+    let grads = (model.forward(x.leaky_trace()) * upstream.clone())
+        .sum::<Rank0, _>()
+        .backward();
+    let saliency = grads.get(&x).as_vec();
+    let values = x.as_vec();
+    let loss = |v: &[f64]| {
+        let x: Tensor<Rank4<2, 3, 32, 32>, f64, Cpu> = dev.tensor(v.to_vec());
+        (model.forward(x) * upstream.clone())
+            .sum::<Rank0, _>()
+            .array()
+    };
+    let pixels = [0, 33, 1023, 1024 + 500, 3071, 3072 + 2047, 6143];
+    let eps = 1e-6;
+    for i in pixels {
+        let (mut up, mut down) = (values.clone(), values.clone());
+        up[i] += eps;
+        down[i] -= eps;
+        let numeric = (loss(&up) - loss(&down)) / (2.0 * eps);
+        assert!(
+            (saliency[i] - numeric).abs() <= 1e-6 * (1.0 + numeric.abs()),
+            "pixel {i}: backward {}, finite difference {numeric}",
+            saliency[i]
+        );
+    }
+    assert!(saliency.iter().any(|g| *g != 0.0));
+}

@@ -7,7 +7,9 @@ use std::ops::DerefMut;
 
 use dfdx::nn::modules::BatchNorm2D;
 use dfdx::shapes::{Const, Dim, HasShape, Shape};
-use dfdx::tensor::{Cpu, CpuError, OwnedTape, PutTape, Storage, Tape, Tensor, TensorFromVec};
+use dfdx::tensor::{
+    Cpu, CpuError, Merge, OwnedTape, PutTape, Storage, Tape, Tensor, TensorFromVec,
+};
 use dfdx::tensor_ops::Device;
 use rayon::prelude::*;
 
@@ -70,22 +72,7 @@ where
         tape.add_backward_op(move |grads| {
             let [grad_x, grad_scale, grad_bias, grad_out] =
                 grads_of!(grads, &x_ghost, &scale_ghost, &bias_ghost, &out_ghost)?;
-            // Per channel: sum(dy) and sum(dy * (x - mean)).
-            let sums: Vec<(f64, f64)> = (0..C)
-                .into_par_iter()
-                .map(|c| {
-                    let mean = means[c];
-                    let planes = || {
-                        channel_planes(&values, c, C, plane)
-                            .zip(channel_planes(grad_out, c, C, plane))
-                    };
-                    let sum_dy: f64 = planes().map(|(x, dy)| lane_sum(x, dy, |_, dy| dy)).sum();
-                    let sum_dy_xc: f64 = planes()
-                        .map(|(x, dy)| lane_sum(x, dy, |x, dy| dy * (x - mean)))
-                        .sum();
-                    (sum_dy, sum_dy_xc)
-                })
-                .collect();
+            let sums = gradient_sums(&values, grad_out, &means, plane);
             // dx = gamma / std * (dy - mean(dy) - x_hat * mean(dy * x_hat)), written as
             // k_dy * dy + k_xc * (x - mean) + k_0 per channel.
             let mut k_dy = vec![E::zero(); C];
@@ -120,13 +107,16 @@ where
         Ok(out.put_tape(tape))
     }
 
-    fn batch_norm2d_eval<B: Dim, const C: usize, H: Dim, W: Dim>(
+    fn batch_norm2d_eval<B: Dim, const C: usize, H: Dim, W: Dim, T: Tape<E, Self> + Merge<T>>(
         bn: &BatchNorm2D<C, E, Self>,
         x: Tensor<(B, Const<C>, H, W), E, Self>,
-    ) -> Result<Tensor<(B, Const<C>, H, W), E, Self>, CpuError> {
+        mut tape: T,
+    ) -> Result<Tensor<(B, Const<C>, H, W), E, Self, T>, CpuError> {
         let [_, _, h, w] = x.shape().concrete();
         let plane = (h * w).max(1);
         let mut values = to_host(&x)?;
+        // The input's values are kept only if a backward op will need them.
+        let input = T::OWNS_TAPE.then(|| values.clone());
         let means: Vec<f64> = to_host(&bn.running_mean)?.into_iter().map(to_f64).collect();
         let inv_std: Vec<f64> = to_host(&bn.running_var)?
             .into_iter()
@@ -134,7 +124,39 @@ where
             .collect();
         let (gamma, beta) = (to_host(&bn.scale)?, to_host(&bn.bias)?);
         normalise(&mut values, plane, &means, &inv_std, &gamma, &beta);
-        x.device().try_tensor_from_vec(values, *x.shape())
+        let out = x.device().try_tensor_from_vec(values, *x.shape())?;
+        let Some(input) = input else {
+            return Ok(out.put_tape(tape));
+        };
+
+        let (x_ghost, out_ghost) = (x.ghost(), out.ghost());
+        let (scale_ghost, bias_ghost) = (bn.scale.ghost(), bn.bias.ghost());
+        tape.add_backward_op(move |grads| {
+            let [grad_x, grad_scale, grad_bias, grad_out] =
+                grads_of!(grads, &x_ghost, &scale_ghost, &bias_ghost, &out_ghost)?;
+            // The statistics are constants here, so dx is dy scaled per channel.
+            let sums = gradient_sums(&input, grad_out, &means, plane);
+            let mut k_dy = vec![E::zero(); C];
+            for c in 0..C {
+                let (sum_dy, sum_dy_xc) = sums[c];
+                grad_bias[c] += E::from_f64(sum_dy).unwrap();
+                grad_scale[c] += E::from_f64(sum_dy_xc * inv_std[c]).unwrap();
+                k_dy[c] = E::from_f64(to_f64(gamma[c]) * inv_std[c]).unwrap();
+            }
+            grad_x
+                .par_chunks_mut(plane)
+                .zip(grad_out.par_chunks(plane))
+                .enumerate()
+                .with_min_len(MIN_TASK.div_ceil(plane))
+                .for_each(|(i, (gx, dy))| {
+                    let k_dy = k_dy[i % C];
+                    for (gx, &dy) in gx.iter_mut().zip(dy) {
+                        *gx += k_dy * dy;
+                    }
+                });
+            Ok(())
+        });
+        Ok(out.put_tape(tape))
     }
 }
 
@@ -187,6 +209,32 @@ fn mean_and_variance<E: CpuFloat>(
         .map(|p| lane_sum(p, p, |x, _| (x - mean) * (x - mean)))
         .sum();
     (mean, squares / count as f64)
+}
+
+/// Per channel, `sum(dy)` and `sum(dy * (x - mean))`: what the affine parameters' gradients
+/// (and training mode's input gradient) are made of.
+fn gradient_sums<E: CpuFloat>(
+    values: &[E],
+    grad_out: &[E],
+    means: &[f64],
+    plane: usize,
+) -> Vec<(f64, f64)> {
+    let channels = means.len();
+    (0..channels)
+        .into_par_iter()
+        .map(|c| {
+            let mean = means[c];
+            let planes = || {
+                channel_planes(values, c, channels, plane)
+                    .zip(channel_planes(grad_out, c, channels, plane))
+            };
+            let sum_dy: f64 = planes().map(|(x, dy)| lane_sum(x, dy, |_, dy| dy)).sum();
+            let sum_dy_xc: f64 = planes()
+                .map(|(x, dy)| lane_sum(x, dy, |x, dy| dy * (x - mean)))
+                .sum();
+            (sum_dy, sum_dy_xc)
+        })
+        .collect()
 }
 
 /// `(x - mean) * gamma / std + beta` for every value, in place, each channel with its own

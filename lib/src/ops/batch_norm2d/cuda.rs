@@ -1,13 +1,14 @@
-//! Batch norm on the GPU is dfdx's module: its elementwise and reduce kernels already run as
-//! separate CUDA launches, and the layer only needs the same semantics as on the CPU.
+//! Batch norm on the GPU is dfdx's generic ops: its elementwise and reduce kernels already run as
+//! separate CUDA launches, and the layer only needs the same semantics as on the CPU. Training
+//! is dfdx's module; evaluation is [`eval_by_dfdx_ops`], which keeps the tape.
 
 use dfdx::nn::modules::BatchNorm2D;
-use dfdx::nn::{Module, ModuleMut};
+use dfdx::nn::ModuleMut;
 use dfdx::shapes::{Const, Dim, Dtype};
-use dfdx::tensor::{Cuda, CudaError, OwnedTape, PutTape, Tensor};
+use dfdx::tensor::{Cuda, CudaError, Merge, OwnedTape, PutTape, Tape, Tensor};
 use dfdx::tensor_ops::Device;
 
-use super::BatchNorm2dKernel;
+use super::{eval_by_dfdx_ops, BatchNorm2dKernel};
 
 impl<E: Dtype> BatchNorm2dKernel<E> for Cuda
 where
@@ -21,10 +22,11 @@ where
         bn.try_forward_mut(x.put_tape(tape))
     }
 
-    fn batch_norm2d_eval<B: Dim, const C: usize, H: Dim, W: Dim>(
+    fn batch_norm2d_eval<B: Dim, const C: usize, H: Dim, W: Dim, T: Tape<E, Self> + Merge<T>>(
         bn: &BatchNorm2D<C, E, Self>,
         x: Tensor<(B, Const<C>, H, W), E, Self>,
-    ) -> Result<Tensor<(B, Const<C>, H, W), E, Self>, CudaError> {
-        bn.try_forward(x)
+        tape: T,
+    ) -> Result<Tensor<(B, Const<C>, H, W), E, Self, T>, CudaError> {
+        eval_by_dfdx_ops(bn, x.put_tape(tape))
     }
 }

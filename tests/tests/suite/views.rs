@@ -112,6 +112,13 @@ fn ops_on_a_permuted_batch_match_a_row_major_copy() {
     check_permuted_input("batch_norm2d (training)", (2, 6, 5, Const::<3>), |x| {
         bn.borrow_mut().forward_mut(x)
     });
+    // Evaluation mode on a tape, with running statistics away from (0, 1).
+    let mut bn = bn.into_inner();
+    bn.inner.running_mean = dev.sample_normal();
+    bn.inner.running_var = dev.sample_uniform() + 0.5;
+    check_permuted_input("batch_norm2d (evaluation)", (2, 6, 5, Const::<3>), |x| {
+        bn.forward(x)
+    });
 }
 
 #[test]

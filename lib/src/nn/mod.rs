@@ -8,6 +8,7 @@ mod attention_weights;
 mod batch_norm2d;
 mod conv2d;
 mod flatten;
+mod frozen;
 mod global_avg_pool;
 pub(crate) mod load_weights;
 mod pool2d;
@@ -17,6 +18,7 @@ mod tokens;
 
 pub use attention_weights::attention_weights;
 pub use flatten::Flatten;
+pub use frozen::Frozen;
 pub use global_avg_pool::GlobalAvgPool;
 pub use load_weights::load_weights;
 pub use pool2d::{AvgPool2d, MaxPool2d};
@@ -29,7 +31,8 @@ pub mod modules {
     pub use super::batch_norm2d::BatchNorm2d;
     pub use super::conv2d::{Conv2d, GroupIn};
     pub use super::{
-        AvgPool2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU, Sequential, TokenMean,
+        AvgPool2d, Flatten, Frozen, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU, Sequential,
+        TokenMean,
     };
 }
 
@@ -38,6 +41,7 @@ pub mod builders {
     pub use super::batch_norm2d::builder::BatchNorm2d;
     pub use super::conv2d::builder::Conv2d;
     pub use super::{
-        AvgPool2d, Flatten, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU, Sequential, TokenMean,
+        AvgPool2d, Flatten, Frozen, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU, Sequential,
+        TokenMean,
     };
 }

@@ -168,3 +168,80 @@ fn load_weights_names_what_is_missing_or_misshapen() {
         "{err}"
     );
 }
+
+/// The names of the tensors in a safetensors file, sorted.
+fn tensor_names(path: &std::path::Path) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap();
+    let file = ::safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let mut names: Vec<String> = file.names().into_iter().cloned().collect();
+    names.sort();
+    names
+}
+
+/// `Frozen<Backbone>`, Keras's `trainable = False`: the same tensor names as the plain network;
+/// training leaves every backbone tensor bit for bit, its batch norm's running statistics
+/// included, with no `opt.freeze`; the backbone computes in evaluation mode while training, and
+/// gradients still pass through it to its input.
+#[test]
+fn a_frozen_backbone_keeps_its_names_weights_and_batch_norm_statistics() {
+    use mapping::nn::builders::Frozen;
+    type FrozenNet = (Frozen<Backbone>, Linear<784, 10>);
+    let dev = Cpu::seed_from_u64(7);
+    let mut plain = dev.build_module::<Net, f32>();
+    // Statistics of a "source task", away from (0, 1), so that using them shows.
+    plain.0 .0 .1.inner.running_mean = dev.sample_normal();
+    plain.0 .0 .1.inner.running_var = dev.sample_uniform() + 0.5;
+    let dir = tempfile::tempdir().unwrap();
+    let plain_file = dir.path().join("plain.safetensors");
+    plain.save_safetensors(&plain_file).unwrap();
+
+    let mut model = dev.build_module::<FrozenNet, f32>();
+    assert_eq!(load_weights(&mut model.0, &plain_file, "0.").unwrap(), 8);
+    let frozen_file = dir.path().join("frozen.safetensors");
+    model.save_safetensors(&frozen_file).unwrap();
+    assert_eq!(tensor_names(&frozen_file), tensor_names(&plain_file));
+    // Only the head is trainable: 784 * 10 + 10.
+    assert_eq!(model.num_trainable_params(), 7850);
+    assert!(plain.num_trainable_params() > 7850);
+
+    // While training, the backbone computes as in evaluation, and passes gradients through.
+    let x: Tensor<Rank4<4, 1, 28, 28>, f32, Cpu> = dev.sample_normal();
+    let features = plain.0.forward(x.leaky_trace());
+    let want = features.as_vec();
+    let want_grad = features.sum().backward().get(&x).as_vec();
+    let features = model.0.forward_mut(x.leaky_trace());
+    assert!(features.as_vec() == want, "not evaluation mode's features");
+    let grad = features.sum().backward().get(&x).as_vec();
+    assert!(grad == want_grad, "not evaluation mode's input gradient");
+
+    // Training without `opt.freeze`: the backbone, statistics included, stays; the head learns.
+    let backbone_before = model.0 .0.clone();
+    let head_before = model.1.weight.as_vec();
+    let few = Loader::new(data(160, 32, 0.2), LoaderConfig::train(16, 2)).unwrap();
+    let mut opt = Adam::new(5e-3).weight_decay(1e-2);
+    Fit::new(2)
+        .verbose(false)
+        .run::<1, 28, 28, 10, _, _, _>(&mut model, &mut opt, &few, &dev)
+        .unwrap();
+    let (now, before) = (&model.0 .0 .0, &backbone_before.0);
+    assert_eq!(now.0.weight.as_vec(), before.0.weight.as_vec());
+    assert_eq!(now.0.bias.as_vec(), before.0.bias.as_vec());
+    assert_eq!(now.1.inner.scale.as_vec(), before.1.inner.scale.as_vec());
+    assert_eq!(now.1.inner.bias.as_vec(), before.1.inner.bias.as_vec());
+    let statistics = now.1.inner.running_mean.as_vec();
+    assert_eq!(statistics, before.1.inner.running_mean.as_vec());
+    assert_eq!(statistics, plain.0 .0 .1.inner.running_mean.as_vec());
+    assert_eq!(
+        now.1.inner.running_var.as_vec(),
+        before.1.inner.running_var.as_vec()
+    );
+    assert_eq!(now.4.weight.as_vec(), before.4.weight.as_vec());
+    assert_ne!(model.1.weight.as_vec(), head_before);
+
+    // dfdx's own optimizers honour it too.
+    let mut sgd = dfdx::optim::Sgd::new(&model, Default::default());
+    let grads = model.alloc_grads();
+    let loss = model.forward_mut(x.traced(grads)).sum();
+    dfdx::optim::Optimizer::update(&mut sgd, &mut model, &loss.backward()).unwrap();
+    assert_eq!(model.0 .0 .0 .0.weight.as_vec(), before.0.weight.as_vec());
+}

@@ -11,8 +11,8 @@ pub use crate::data::CourseData;
 pub use crate::ensemble::{average, weighted_average, weights_from_scores, Stacking};
 pub use crate::models;
 pub use crate::nn::builders::{
-    AvgPool2d, BatchNorm2d, Conv2d, Flatten, Frozen, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU,
-    Sequential, TokenMean,
+    AvgPool2d, BatchNorm2d, Conv2d, Dropout, DropoutOneIn, Flatten, Frozen, GlobalAvgPool,
+    MaxPool2d, PatchTokens, ReLU, Sequential, TokenMean,
 };
 pub use crate::nn::{attention_weights, load_weights};
 pub use crate::notebook::{display, DisplayHandle, LiveCurves};

@@ -1,6 +1,6 @@
-use dfdx::nn::builders::{DropoutOneIn, Linear};
+use dfdx::nn::builders::Linear;
 
-use crate::nn::builders::{Conv2d, Flatten, MaxPool2d, ReLU, Sequential};
+use crate::nn::builders::{Conv2d, DropoutOneIn, Flatten, MaxPool2d, ReLU, Sequential};
 
 /// Keras' `mnist_cnn` example (the CNN that seed article 004's MNIST chapter builds toward), for
 /// `(B, 1, 28, 28)` images: two 3x3 convolutions (32, 64), 2x2 max pooling, dropout 0.25,

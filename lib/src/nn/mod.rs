@@ -7,6 +7,7 @@
 mod attention_weights;
 mod batch_norm2d;
 mod conv2d;
+mod dropout;
 mod flatten;
 mod frozen;
 mod global_avg_pool;
@@ -17,6 +18,7 @@ mod sequential;
 mod tokens;
 
 pub use attention_weights::attention_weights;
+pub use dropout::{Dropout, DropoutOneIn};
 pub use flatten::Flatten;
 pub use frozen::Frozen;
 pub use global_avg_pool::GlobalAvgPool;
@@ -31,8 +33,8 @@ pub mod modules {
     pub use super::batch_norm2d::BatchNorm2d;
     pub use super::conv2d::{Conv2d, GroupIn};
     pub use super::{
-        AvgPool2d, Flatten, Frozen, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU, Sequential,
-        TokenMean,
+        AvgPool2d, Dropout, DropoutOneIn, Flatten, Frozen, GlobalAvgPool, MaxPool2d, PatchTokens,
+        ReLU, Sequential, TokenMean,
     };
 }
 
@@ -41,7 +43,7 @@ pub mod builders {
     pub use super::batch_norm2d::builder::BatchNorm2d;
     pub use super::conv2d::builder::Conv2d;
     pub use super::{
-        AvgPool2d, Flatten, Frozen, GlobalAvgPool, MaxPool2d, PatchTokens, ReLU, Sequential,
-        TokenMean,
+        AvgPool2d, Dropout, DropoutOneIn, Flatten, Frozen, GlobalAvgPool, MaxPool2d, PatchTokens,
+        ReLU, Sequential, TokenMean,
     };
 }

@@ -253,8 +253,6 @@ fn a_resnets_input_gradient_in_evaluation_mode_equals_finite_differences() {
     let grads = (model.forward(x.leaky_trace()) * upstream.clone())
         .sum::<Rank0, _>()
         .backward();
-    let saliency = grads.get(&x).as_vec();
-    let values = x.as_vec();
     let loss = |v: &[f64]| {
         let x: Tensor<Rank4<2, 3, 32, 32>, f64, Cpu> = dev.tensor(v.to_vec());
         (model.forward(x) * upstream.clone())
@@ -262,9 +260,41 @@ fn a_resnets_input_gradient_in_evaluation_mode_equals_finite_differences() {
             .array()
     };
     let pixels = [0, 33, 1023, 1024 + 500, 3071, 3072 + 2047, 6143];
+    assert_saliency_at(&grads.get(&x).as_vec(), &x.as_vec(), &pixels, loss);
+}
+
+/// The same for Keras' MNIST CNN, whose dropout layers are the identity in evaluation mode also
+/// on a tape (dfdx's dropout refused one there).
+#[test]
+fn a_dropout_networks_input_gradient_in_evaluation_mode_equals_finite_differences() {
+    let dev = Cpu::seed_from_u64(11);
+    let model = dev.build_module::<mapping::models::MnistCnn, f64>();
+    let x: Tensor<Rank4<2, 1, 28, 28>, f64, Cpu> = dev.sample_normal();
+    let upstream: Tensor<Rank2<2, 10>, f64, Cpu> = dev.sample_normal();
+    let taped = model.forward(x.leaky_trace());
+    assert_eq!(taped.as_vec(), model.forward(x.clone()).as_vec());
+    let grads = (taped * upstream.clone()).sum::<Rank0, _>().backward();
+    let loss = |v: &[f64]| {
+        let x: Tensor<Rank4<2, 1, 28, 28>, f64, Cpu> = dev.tensor(v.to_vec());
+        (model.forward(x) * upstream.clone())
+            .sum::<Rank0, _>()
+            .array()
+    };
+    let pixels = [30, 200, 407, 783, 784 + 300, 784 + 600];
+    assert_saliency_at(&grads.get(&x).as_vec(), &x.as_vec(), &pixels, loss);
+}
+
+/// `saliency` (a backward's input gradient) equals central differences of `loss` at `pixels`,
+/// and is not zero everywhere.
+fn assert_saliency_at(
+    saliency: &[f64],
+    values: &[f64],
+    pixels: &[usize],
+    loss: impl Fn(&[f64]) -> f64,
+) {
     let eps = 1e-6;
-    for i in pixels {
-        let (mut up, mut down) = (values.clone(), values.clone());
+    for &i in pixels {
+        let (mut up, mut down) = (values.to_vec(), values.to_vec());
         up[i] += eps;
         down[i] -= eps;
         let numeric = (loss(&up) - loss(&down)) / (2.0 * eps);

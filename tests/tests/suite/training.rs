@@ -190,14 +190,36 @@ fn weight_penalty_gradients_match_finite_differences() {
     }
 }
 
+/// A checkpoint of a network with dfdx's `Dropout` loads into one with this crate's (which the
+/// prelude's `Dropout` now names), `p` included, and back.
+#[test]
+fn dropout_checkpoints_are_interchangeable_with_dfdx() {
+    let dev = Cpu::default();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dropout.safetensors");
+    let mut theirs = dev.build_module::<(Linear<3, 2>, dfdx::nn::builders::Dropout), f32>();
+    theirs.1.p = 0.3;
+    theirs.save_safetensors(&path).unwrap();
+    let mut ours = dev.build_module::<(Linear<3, 2>, mapping::nn::builders::Dropout), f32>();
+    assert_eq!(ours.1.p, 0.5);
+    ours.load_safetensors(&path).unwrap();
+    assert_eq!(ours.1.p, 0.3);
+    assert_eq!(ours.0.weight.as_vec(), theirs.0.weight.as_vec());
+    ours.1.p = 0.1;
+    ours.save_safetensors(&path).unwrap();
+    theirs.load_safetensors(&path).unwrap();
+    assert_eq!(theirs.1.p, 0.1);
+}
+
 #[test]
 fn dropout_drops_in_training_and_is_the_identity_in_evaluation() {
     let dev = Cpu::default();
-    let mut dropout = dev.build_module::<Dropout, f32>();
+    let mut dropout = dev.build_module::<mapping::nn::builders::Dropout, f32>();
     dropout.p = 0.25;
     let x: Tensor<Rank1<20000>, f32, _> = dev.ones();
-    // Evaluation (`forward`, no tape): unchanged.
+    // Evaluation (`forward`, with or without a tape): unchanged.
     assert_eq!(dropout.forward(x.clone()).as_vec(), x.as_vec());
+    assert_eq!(dropout.forward(x.leaky_trace()).as_vec(), x.as_vec());
     // Training (`forward_mut`, taped): about a quarter zeroed, the rest scaled by 1 / 0.75.
     let trained = dropout.forward_mut(x.leaky_trace()).as_vec();
     let zeros = trained.iter().filter(|&&v| v == 0.0).count() as f64 / trained.len() as f64;

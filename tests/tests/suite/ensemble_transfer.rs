@@ -238,10 +238,56 @@ fn a_frozen_backbone_keeps_its_names_weights_and_batch_norm_statistics() {
     assert_eq!(now.4.weight.as_vec(), before.4.weight.as_vec());
     assert_ne!(model.1.weight.as_vec(), head_before);
 
-    // dfdx's own optimizers honour it too.
-    let mut sgd = dfdx::optim::Sgd::new(&model, Default::default());
-    let grads = model.alloc_grads();
-    let loss = model.forward_mut(x.traced(grads)).sum();
-    dfdx::optim::Optimizer::update(&mut sgd, &mut model, &loss.backward()).unwrap();
-    assert_eq!(model.0 .0 .0 .0.weight.as_vec(), before.0.weight.as_vec());
+    // Every optimizer honours it, this crate's and dfdx's; the head moves under each.
+    use dfdx::optim::{Adam as DfdxAdam, Optimizer as _, RMSprop as DfdxRmsProp, Sgd as DfdxSgd};
+    use mapping::optim::{AdaGrad, RmsProp, Sgd};
+    let sgd = Sgd::new(0.1).momentum(0.9).weight_decay(0.1);
+    frozen_step(&mut model, &x, |m, mut g| {
+        sgd.clone().update(m, &mut g).unwrap()
+    });
+    frozen_step(&mut model, &x, |m, mut g| {
+        Adam::new(0.1).update(m, &mut g).unwrap()
+    });
+    frozen_step(&mut model, &x, |m, mut g| {
+        AdaGrad::new(0.1).update(m, &mut g).unwrap()
+    });
+    frozen_step(&mut model, &x, |m, mut g| {
+        RmsProp::new(0.1).update(m, &mut g).unwrap()
+    });
+    frozen_step(&mut model, &x, |m, g| {
+        DfdxSgd::new(m, Default::default()).update(m, &g).unwrap()
+    });
+    frozen_step(&mut model, &x, |m, g| {
+        DfdxAdam::new(m, Default::default()).update(m, &g).unwrap()
+    });
+    frozen_step(&mut model, &x, |m, g| {
+        DfdxRmsProp::new(m, Default::default())
+            .update(m, &g)
+            .unwrap()
+    });
+}
+
+type FrozenModel =
+    <(mapping::nn::builders::Frozen<Backbone>, Linear<784, 10>) as BuildOnDevice<Cpu, f32>>::Built;
+
+/// One training step of `update` on a network with a frozen backbone: the head moves, no tensor
+/// of the backbone does.
+fn frozen_step(
+    model: &mut FrozenModel,
+    x: &Tensor<Rank4<4, 1, 28, 28>, f32, Cpu>,
+    update: impl FnOnce(&mut FrozenModel, Gradients<f32, Cpu>),
+) {
+    let (backbone, head) = (model.0 .0.clone(), model.1.weight.as_vec());
+    let loss = model
+        .forward_mut(x.clone().traced(model.alloc_grads()))
+        .square()
+        .mean();
+    update(model, loss.backward());
+    assert_ne!(model.1.weight.as_vec(), head, "the head did not move");
+    let (now, before) = (&model.0 .0 .0, &backbone.0);
+    assert_eq!(now.0.weight.as_vec(), before.0.weight.as_vec());
+    assert_eq!(now.0.bias.as_vec(), before.0.bias.as_vec());
+    assert_eq!(now.1.inner.scale.as_vec(), before.1.inner.scale.as_vec());
+    assert_eq!(now.4.weight.as_vec(), before.4.weight.as_vec());
+    assert_eq!(now.4.bias.as_vec(), before.4.bias.as_vec());
 }

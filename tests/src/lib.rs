@@ -104,7 +104,8 @@ pub const BATCH_NORM_RESULTS: [&str; 10] = [
 /// `mapping::nn::BatchNorm2d` on the fixture case `batch_norm2d.{case}`, on `dev`: one training
 /// step with the case's parameters and running statistics (output, gradients of the input,
 /// weight and bias for `sum(out * grad_out)`, the updated running statistics), then evaluation
-/// mode with the statistics from before the step (output and the same three gradients). See [`BATCH_NORM_RESULTS`].
+/// mode with the statistics from before the step (output and the same three gradients). See
+/// [`BATCH_NORM_RESULTS`].
 pub fn batch_norm_run<D: mapping::ops::BatchNorm2dKernel<f32> + dfdx::nn::DeviceBuildExt>(
     dev: &D,
     fixture: &Fixture,

@@ -244,11 +244,14 @@ fn a_resnets_input_gradient_in_evaluation_mode_equals_finite_differences() {
     let dev = Cpu::seed_from_u64(10);
     let mut model = dev.build_module::<mapping::models::SmallResNet, f64>();
     // Training forwards move the running statistics away from (0, 1).
+    let fresh = model.clone();
     for _ in 0..2 {
         let x: Tensor<Rank4<4, 3, 32, 32>, f64, Cpu> = dev.sample_normal();
         model.forward_mut(x.traced(model.alloc_grads()));
     }
     let x: Tensor<Rank4<2, 3, 32, 32>, f64, Cpu> = dev.sample_normal();
+    let moved = model.forward(x.clone()).as_vec() != fresh.forward(x.clone()).as_vec();
+    assert!(moved, "training forwards left evaluation mode unchanged");
     let upstream: Tensor<Rank2<2, 10>, f64, Cpu> = dev.sample_normal();
     let grads = (model.forward(x.leaky_trace()) * upstream.clone())
         .sum::<Rank0, _>()

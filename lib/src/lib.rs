@@ -25,6 +25,8 @@ pub mod data;
 pub mod ensemble;
 pub mod error;
 pub mod fs;
+#[cfg(feature = "cuda")]
+pub mod gpu;
 pub mod metrics;
 pub mod models;
 pub mod nn;

@@ -9,6 +9,8 @@ pub use dfdx::prelude::*;
 
 pub use crate::data::CourseData;
 pub use crate::ensemble::{average, weighted_average, weights_from_scores, Stacking};
+#[cfg(feature = "cuda")]
+pub use crate::gpu::try_cuda;
 pub use crate::models;
 pub use crate::nn::builders::{
     AvgPool2d, BatchNorm2d, Conv2d, Dropout, DropoutOneIn, Flatten, Frozen, GlobalAvgPool,

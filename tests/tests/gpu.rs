@@ -21,18 +21,14 @@ use serde::Deserialize;
 const RTOL: f32 = 1e-4;
 
 fn gpu() -> Option<Cuda> {
-    // cudarc 0.9 unwraps cuInit's error instead of returning it, so where the driver library
-    // exists but no GPU does, building the device panics.
-    let reason = match std::panic::catch_unwind(|| Cuda::try_build(0, 0)) {
-        Ok(Ok(dev)) => return Some(dev),
-        Ok(Err(e)) => e.to_string(),
-        Err(panic) => panic
-            .downcast_ref::<String>()
-            .cloned()
-            .unwrap_or_else(|| "the CUDA driver panicked".into()),
-    };
-    eprintln!("SKIPPED: no CUDA device ({reason})");
-    None
+    // `try_cuda` asks the driver first: cudarc 0.9 panics where its library exists but no GPU.
+    match mapping::gpu::try_cuda(0, 0) {
+        Ok(dev) => Some(dev),
+        Err(e) => {
+            eprintln!("SKIPPED: no CUDA device ({e})");
+            None
+        }
+    }
 }
 
 #[derive(Deserialize, Debug)]

@@ -87,6 +87,10 @@ dfdx_outs=("$(message dfdx-out-dir)")
 build bench -p mapping --no-default-features --features cuda --bench seed_cnn_gpu
 bench_bin=$(message executable)
 dfdx_outs+=("$(message dfdx-out-dir)")
+cargo build --release --locked -p mapping --no-default-features --features cuda,cli --bin mapping \
+    --message-format json-render-diagnostics >"$tools/build.json"
+cli_bin=$(message executable)
+dfdx_outs+=("$(message dfdx-out-dir)")
 # The chapters as one program (there is no Rust there for the kernel). Not --locked: its
 # Cargo.lock is the workspace's, which cargo trims to this crate.
 python3 tests/notebooks/check_on_cuda.py --program target/notebooks-on-gpu notebooks/*.ipynb
@@ -99,6 +103,7 @@ rm -rf "$bundle" && mkdir -p "$bundle/dfdx-out"
 strip -o "$bundle/gpu-tests" "$tests_bin"
 strip -o "$bundle/seed-cnn-gpu-bench" "$bench_bin"
 strip -o "$bundle/notebooks-on-gpu" "$notebooks_bin"
+strip -o "$bundle/mapping" "$cli_bin"
 # dfdx compiles some kernels with NVRTC at run time, with include paths fixed at build time:
 # its own headers (OUT_DIR) and the CUDA headers. gpu-check.sh recreates both paths there.
 cp "${dfdx_outs[0]}"/*.cuh "$bundle/dfdx-out/"
@@ -113,7 +118,7 @@ cp "${dfdx_outs[0]}"/*.cuh "$bundle/dfdx-out/"
 smoke=$tools/smoke
 mkdir -p "$smoke" && ln -sfn "$cuda_root/lib/libcuda.so" "$smoke/libcuda.so.1"
 export LD_LIBRARY_PATH=$smoke:$cu13/lib
-for bin in "$bundle/gpu-tests" "$bundle/seed-cnn-gpu-bench" "$bundle/notebooks-on-gpu"; do
+for bin in "$bundle/gpu-tests" "$bundle/seed-cnn-gpu-bench" "$bundle/notebooks-on-gpu" "$bundle/mapping"; do
     if ldd -r "$bin" 2>&1 | grep -E 'undefined symbol|not found'; then
         echo "$(basename "$bin") does not link against CUDA 13.0" >&2
         exit 1
@@ -140,4 +145,11 @@ if "$bundle/notebooks-on-gpu" 00-welcome >"$smoke/notebooks.log" 2>&1 ||
     exit 1
 fi
 echo "smoke test: notebooks-on-gpu runs chapter 00 up to the missing device"
+# The CLI, asked for the GPU, says it found none.
+if "$bundle/mapping" train --device cuda --epochs 1 --limit 64 --out "$smoke/cli" >"$smoke/cli.log" 2>&1 ||
+    ! grep -q 'error: device error: no CUDA device: the driver did not start' "$smoke/cli.log"; then
+    echo "smoke test: mapping train --device cuda did not report the missing device (log: $smoke/cli.log)" >&2
+    exit 1
+fi
+echo "smoke test: mapping train --device cuda reports the missing device"
 echo "bundle: $bundle ($(du -sh "$bundle" | cut -f1); the device tool carries at most 64 MiB)"

@@ -4,7 +4,7 @@
 #
 # Where that machine has no Rust (the `device` tool's lent machines), build here and carry
 # the binaries:
-#   bash scripts/gpu-bundle.sh         # here: target/gpu-bundle/ (about 15 MB)
+#   bash scripts/gpu-bundle.sh         # here: target/gpu-bundle/ (about 33 MB)
 #   bash scripts/gpu-check.sh          # there: runs target/gpu-bundle/'s binaries
 # Where it has Rust and the CUDA toolkit (nvcc, nvidia-smi), carry the crates instead:
 #   bash scripts/gpu-check.sh vendor   # where crates.io is reachable: crates into .vendor/
@@ -14,9 +14,10 @@
 # rest of the workspace's crates as manifests, so .vendor/ stays small enough to carry.
 # The run executes tests/tests/gpu.rs (every op's forward and backward against the CPU and
 # PyTorch, a seed-CNN training run), then the seed-CNN training benchmark at batch 512 beside
-# PyTorch on the same GPU when python3 has torch, and writes target/gpu-check/summary.md; then
-# every chapter's code as a program with AutoDevice = Cuda (tests/notebooks/check_on_cuda.py
-# --program: evcxr needs Rust, so not in the kernel), and completes the summary.
+# PyTorch on the same GPU when python3 has torch, then `mapping train` and `mapping eval` with
+# `--device cuda`, and writes target/gpu-check/summary.md; then every chapter's code as a
+# program with AutoDevice = Cuda (tests/notebooks/check_on_cuda.py --program: evcxr needs
+# Rust, so not in the kernel), and completes the summary.
 #   bash scripts/gpu-check.sh [CHAPTER...]   # only these chapters (notebook file stems)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ if [ "${1:-run}" = vendor ]; then
     # The crates a CUDA build of the tests and bench compiles, as name-version folders.
     needed=$({ cargo tree --locked -p mapping-tests --features cuda -e normal,build,dev \
                    --prefix none --format '{p}'
-               cargo tree --locked -p mapping --no-default-features --features cuda \
+               cargo tree --locked -p mapping --no-default-features --features cuda,cli \
                    -e normal,build,dev --prefix none --format '{p}'; } 2>/dev/null |
         awk '{print $1"-"substr($2,2)}' | sort -u)
     for dir in .vendor/*/; do
@@ -75,13 +76,14 @@ fi
 [ "${1:-}" != run ] || shift
 command -v nvidia-smi >/dev/null || { echo "SKIPPED: no nvidia-smi, so no GPU to check" >&2; exit 2; }
 rm -rf "$out" && mkdir -p "$out"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+# One file for the machine and the binaries: what comes back from a lent machine is 8 files.
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/machine.txt"
 
 bundle=target/gpu-bundle
 if [ -x "$bundle/gpu-tests" ]; then
     # shellcheck source=/dev/null
     . "$bundle/paths.env"  # DFDX_OUT_DIRS, CUDA_INCLUDE_DIR, BUILT_FROM
-    echo "binaries from target/gpu-bundle, built from $BUILT_FROM" | tee "$out/built.txt"
+    echo "binaries from target/gpu-bundle, built from $BUILT_FROM" | tee -a "$out/machine.txt"
     # The binaries need CUDA 13's libcublas.so.13 and libnvrtc.so.13: the toolkit's, or the
     # ones PyTorch's wheels bring.
     wheels=$(python3 -c 'import importlib.util as u
@@ -120,6 +122,7 @@ print(list(u.find_spec("nvidia.cu13").submodule_search_locations)[0])' 2>/dev/nu
     tests=("$bundle/gpu-tests")
     bench=("$bundle/seed-cnn-gpu-bench")
     notebooks=("$bundle/notebooks-on-gpu")
+    cli=("$bundle/mapping")
 else
     [ -d .vendor ] || [ ! -f .vendor.tar.xz ] || tar -xJf .vendor.tar.xz
     [ -d .vendor ] || { echo "neither target/gpu-bundle/ nor .vendor/: see this script's header" >&2; exit 2; }
@@ -127,6 +130,8 @@ else
            --test gpu --)
     bench=(cargo bench --offline "${vendor_config[@]}" -p mapping --no-default-features
            --features cuda --bench seed_cnn_gpu --)
+    cli=(cargo run --offline --release "${vendor_config[@]}" -p mapping --no-default-features
+         --features cuda,cli --bin mapping --)
     python3 tests/notebooks/check_on_cuda.py --program target/notebooks-on-gpu notebooks/*.ipynb
     # In the workspace's target/: regenerating the crate's folder would delete one inside it.
     notebooks=(env CARGO_TARGET_DIR="$PWD/target" cargo run --offline --release "${vendor_config[@]}"
@@ -146,19 +151,19 @@ fi
 
 # summary.md from what has run so far; $1: the chapters' line.
 summarize() {
-    python3 - "$out" "$tests_line" "$1" <<'PY'
+    python3 - "$out" "$tests_line" "$cli_line" "$1" <<'PY'
 import json, pathlib, sys
-out, tests_line, notebooks_line = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+out, tests_line, cli_line, notebooks_line = pathlib.Path(sys.argv[1]), *sys.argv[2:]
 ours = json.loads((out / "bench_mapping.json").read_text().strip().splitlines()[-1])
 ours_line = (f"mapping {ours['train_images_per_s']} images/s ({ours['step_ms']} ms/step, median)"
              if "train_images_per_s" in ours else f"mapping {ours['failed']}")
 peer = json.loads((out / "bench_pytorch.json").read_text().strip().splitlines()[-1])
 lines = [
     "# GPU check",
-    f"- GPU: {(out / 'gpu.txt').read_text().strip()}",
+    *[f"- {line}" for line in (out / "machine.txt").read_text().strip().splitlines()],
     f"- tests/tests/gpu.rs: {tests_line}",
+    f"- the CLI with --device cuda: {cli_line} (cli.log)",
     f"- the chapters as programs on the GPU: {notebooks_line} (per notebook: notebooks.log)",
-    *([f"- {(out / 'built.txt').read_text().strip()}"] if (out / "built.txt").exists() else []),
     f"- seed CNN training, batch 512: {ours_line}",
 ]
 if "train_images_per_s" in peer and "train_images_per_s" in ours:
@@ -185,6 +190,23 @@ else
     echo '{"skipped":"python3 has no torch with CUDA"}' | tee "$out/bench_pytorch.json"
 fi
 
+echo "== the CLI on the GPU: mapping train and mapping eval, --device cuda"
+# Small-resnet for one epoch on 4,096 synthetic images, then its checkpoint on the test split.
+cli_status=0
+cli_runs=$(mktemp -d)
+{ "${cli[@]}" train --device cuda --model small-resnet --epochs 1 --limit 4096 --val-limit 1024 \
+      --out "$cli_runs" &&
+  "${cli[@]}" eval --device cuda --checkpoint "$cli_runs/best.safetensors"; } 2>&1 |
+    tee "$out/cli.log" || cli_status=$?
+if [ "$cli_status" -ne 0 ]; then
+    cli_line="failed (exit $cli_status)"
+else
+    # "small-resnet: N parameters, device cuda; ..." and "small-resnet on synthetic: ..., loss L"
+    cli_line="$(grep -o 'parameters, device [a-z]*' "$out/cli.log" | head -1); eval: $(
+        grep -o 'on synthetic: .*' "$out/cli.log" | tail -1), accuracy $(
+        awk '$1 == "accuracy" {print $2}' "$out/cli.log" | tail -1)"
+fi
+
 summarize "not run yet"
 
 echo "== the chapters on the GPU (each notebook's code cells as one program, on the synthetic data)"
@@ -208,4 +230,5 @@ else
 fi
 summarize "$notebooks_line"
 [ "$tests_status" -ne 0 ] && exit "$tests_status"
+[ "$cli_status" -ne 0 ] && exit "$cli_status"
 exit "$notebooks_status"

@@ -141,8 +141,9 @@ fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
     let run_str = run.to_str().unwrap();
     let (ok, stdout, stderr) = train_small(2, &[], run_str);
     assert!(ok, "{stdout}\n{stderr}");
+    // `--device auto`: the CPU, as this build has no CUDA.
     assert!(
-        stdout.contains("tf-cifar-cnn: 42442 parameters"),
+        stdout.contains("tf-cifar-cnn: 42442 parameters, device cpu;"),
         "{stdout}"
     );
     assert!(stdout.contains("epoch 2/2 - loss "), "{stdout}");
@@ -185,9 +186,21 @@ fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
         best.to_str().unwrap(),
         "--out",
         eval_out.to_str().unwrap(),
+        "--device",
+        "cpu",
     ]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("on synthetic: 10000 images"), "{stdout}");
+    // The accuracy row scripts/gpu-check.sh reads: `accuracy <value> <support>`.
+    let accuracy: Vec<&str> = stdout
+        .lines()
+        .map(str::split_whitespace)
+        .find_map(|mut words| (words.next() == Some("accuracy")).then(|| words.collect()))
+        .unwrap_or_default();
+    assert!(
+        accuracy.len() == 2 && accuracy[0].parse::<f64>().is_ok() && accuracy[1] == "10000",
+        "{stdout}"
+    );
     let csv = std::fs::read_to_string(eval_out.join("confusion.csv")).unwrap();
     assert_eq!(csv.lines().count(), 11, "{csv}");
     let total: u64 = csv
@@ -250,6 +263,25 @@ fn train_refuses_unknown_models_and_mismatched_data() {
         !ok && stderr.contains("unknown optimizer \"adamax\""),
         "{stderr}"
     );
+    let (ok, _, stderr) = mapping(&["train", "--device", "tpu", "--out", dir]);
+    assert!(
+        !ok && stderr.contains("'tpu'") && stderr.contains("cuda"),
+        "{stderr}"
+    );
+}
+
+/// `--device cuda` on a build without the `cuda` feature says how to get one; with it (the GPU
+/// bundle's build, scripts/gpu-bundle.sh), a missing GPU is named instead.
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn device_cuda_without_the_feature_says_how_to_build_it() {
+    let out = tempfile::tempdir().unwrap();
+    let (ok, _, stderr) = train_small(1, &["--device", "cuda"], out.path().to_str().unwrap());
+    assert!(
+        !ok && stderr.contains("built without CUDA") && stderr.contains("--features cuda"),
+        "{stderr}"
+    );
+    assert!(!out.path().join("last.safetensors").exists());
 }
 
 /// The write end of a pipe whose reader has already gone, as `| head -0` leaves it. Closing the

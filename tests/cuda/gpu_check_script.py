@@ -6,10 +6,12 @@ script and a bundle whose binaries are shell stand-ins that print what the real 
 stand-in `nvidia-smi`, a `nvidia.cu13` package with CUDA's library names, and a `torch` whose
 `cuda.is_available()` is true stand in for the machine. Each case asserts:
 
-- all pass: exit 0; the summary has the tests' line, the chapters' line and the images/s ratio;
-  the benchmark runs before the chapters (a call that runs out of time keeps the ratio);
+- all pass: exit 0; the summary has the tests' line, the CLI's, the chapters' and the images/s
+  ratio; the benchmark and the CLI run before the chapters (a call that runs out of time keeps
+  the ratio); the CLI is asked for the GPU;
 - chapters that run out of time: exit 124, "timed out" in the summary, which still has the ratio;
 - GPU tests that fail: their exit status, after the benchmark and chapters have still run;
+- a CLI that fails: its exit status, and said in the summary;
 - GPU tests that skip (no usable device): exit 1 and a message, nothing benchmarked;
 - chapter names: passed on to the chapters' program.
 
@@ -33,7 +35,19 @@ def executable(path: Path, text: str) -> None:
     path.chmod(0o755)
 
 
-def machine(tmp: Path, tests: str, chapters: str) -> Path:
+CLI = r"""#!/bin/sh
+echo "cli: $*" >> "$(dirname "$0")/cli-args"
+case "$1" in
+train) echo "small-resnet: 175258 parameters, device cuda; 4096 training images"
+       touch "$(echo "$*" | sed 's/.*--out \([^ ]*\).*/\1/')/best.safetensors" ;;
+eval)  echo "small-resnet on synthetic: 10000 images, loss 0.4321"
+       echo "    accuracy                         0.8765     10000" ;;
+esac
+"""
+CLI_FAIL = "#!/bin/sh\necho 'error: device error: no CUDA device: the driver did not start' >&2\nexit 1\n"
+
+
+def machine(tmp: Path, tests: str, chapters: str, cli: str) -> Path:
     """A checkout with a bundle of stand-ins, and the machine around it; returns the checkout."""
     tree = tmp / "tree"
     (tree / "scripts").mkdir(parents=True)
@@ -45,6 +59,7 @@ def machine(tmp: Path, tests: str, chapters: str) -> Path:
     executable(bundle / "seed-cnn-gpu-bench",
                "#!/bin/sh\necho '{\"train_images_per_s\": 12500.0, \"step_ms\": 41.0}'\n")
     executable(bundle / "notebooks-on-gpu", chapters)
+    executable(bundle / "mapping", cli)
     (bundle / "dfdx-out").mkdir()
     (bundle / "dfdx-out/dfdx.cuh").write_text("// stand-in\n")
     (bundle / "paths.env").write_text(
@@ -63,8 +78,8 @@ def machine(tmp: Path, tests: str, chapters: str) -> Path:
     return tree
 
 
-def run(tmp: Path, tests: str, chapters: str, *args: str, check_s: int = 570):
-    tree = machine(tmp, tests, chapters)
+def run(tmp: Path, tests: str, chapters: str, *args: str, check_s: int = 570, cli: str = CLI):
+    tree = machine(tmp, tests, chapters, cli)
     env = dict(os.environ,
                PATH=f"{tmp}/bin:{os.environ['PATH']}",
                PYTHONPATH=f"{tmp}/py",
@@ -103,15 +118,23 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         done, summary, out = run(Path(tmp), TESTS_PASS, CHAPTERS)
-        order = [done.stdout.find(s) for s in ["== GPU tests", "== seed CNN", "== the chapters"]]
+        order = [done.stdout.find(s)
+                 for s in ["== GPU tests", "== seed CNN", "== the CLI", "== the chapters"]]
+        cli_args = (out.parent / "gpu-bundle/cli-args").read_text()
         results += [
             check("all pass: exit 0", done.returncode == 0, done.stdout + done.stderr),
             check("all pass: the summary quotes tests, chapters and the ratio",
                   "5 passed" in summary and "notebooks: 0 failed" in summary
                   and "12500.0 images/s" in summary and "ratio mapping / PyTorch = 2.50" in summary,
                   summary),
-            check("the benchmark runs before the chapters", -1 < order[0] < order[1] < order[2],
-                  order),
+            check("all pass: the summary quotes the CLI's device, loss and accuracy",
+                  "parameters, device cuda; eval: on synthetic: 10000 images, loss 0.4321, "
+                  "accuracy 0.8765" in summary, summary),
+            check("the CLI trains and evaluates with --device cuda",
+                  cli_args.count("--device cuda") == 2 and "cli: train" in cli_args
+                  and "cli: eval" in cli_args, cli_args),
+            check("the benchmark and the CLI run before the chapters",
+                  -1 < order[0] < order[1] < order[2] < order[3], order),
             check("the chapters' displays are left out of their log",
                   "<svg/>" not in (out / "notebooks-stdout.log").read_text()
                   and "args: " in (out / "notebooks-stdout.log").read_text(),
@@ -136,6 +159,13 @@ def main() -> int:
                   "1 failed" in summary and "notebooks: 0 failed" in summary
                   and json.loads((out / "bench_mapping.json").read_text())["step_ms"] == 41.0,
                   summary),
+        ]
+    with tempfile.TemporaryDirectory() as tmp:
+        done, summary, _ = run(Path(tmp), TESTS_PASS, CHAPTERS, cli=CLI_FAIL)
+        results += [
+            check("a failing CLI: its exit status, said in the summary; the chapters still ran",
+                  done.returncode == 1 and "the CLI with --device cuda: failed (exit 1)" in summary
+                  and "notebooks: 0 failed" in summary, done.stdout + done.stderr + summary),
         ]
     with tempfile.TemporaryDirectory() as tmp:
         done, summary, out = run(Path(tmp), TESTS_SKIP, CHAPTERS)

@@ -2,9 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use dfdx::nn::{BuildOnDevice, DeviceBuildExt, Module};
+use dfdx::nn::{BuildOnDevice, Module};
 use dfdx::shapes::{Axis, Const};
-use dfdx::tensor::{Cpu, TensorFromVec};
 use mapping::data::{read_image, DatasetSpec, Loader, LoaderConfig, Split};
 use mapping::metrics::ClassificationReport;
 use mapping::optim::AnyOptimizer;
@@ -12,8 +11,9 @@ use mapping::train::{evaluate, load_checkpoint, read_checkpoint_meta, Classifier
 use mapping::viz::{ConfusionHeatmap, Plot};
 use mapping::{Error, Result};
 
+use crate::device::{CliDevice, DeviceChoice};
 use crate::pipeline::{eval_transform, prepare, Normalization};
-use crate::zoo::{with_model, Dev, ModelJob};
+use crate::zoo::{with_model, ModelJob};
 
 /// What `train` stored about the run.
 struct RunConfig {
@@ -50,25 +50,33 @@ fn field<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn load<M, const C: usize, const H: usize, const W: usize>(
+fn load<D, M, const C: usize, const H: usize, const W: usize>(
     checkpoint: &Path,
-    dev: &Dev,
+    dev: &D,
 ) -> Result<M::Built>
 where
-    M: BuildOnDevice<Dev, f32>,
-    M::Built: Classifier<C, H, W, 10, Dev>,
+    D: CliDevice,
+    M: BuildOnDevice<D, f32>,
+    M::Built: Classifier<C, H, W, 10, D>,
 {
     let mut model = dev.build_module::<M, f32>();
-    load_checkpoint(checkpoint, &mut model, None::<&mut AnyOptimizer<Dev>>, dev)?;
+    load_checkpoint(checkpoint, &mut model, None::<&mut AnyOptimizer<D>>, dev)?;
     Ok(model)
 }
 
-pub fn eval(checkpoint: PathBuf, data: Option<String>, out: Option<PathBuf>) -> Result<()> {
+pub fn eval(
+    checkpoint: PathBuf,
+    data: Option<String>,
+    out: Option<PathBuf>,
+    device: DeviceChoice,
+) -> Result<()> {
     let config = run_config(&checkpoint)?;
     let data = data.unwrap_or(config.data.clone());
     let out = out.unwrap_or_else(|| checkpoint.parent().unwrap_or(Path::new(".")).to_path_buf());
     with_model(
         &config.model.clone(),
+        device,
+        0,
         Eval {
             checkpoint,
             data,
@@ -88,13 +96,13 @@ struct Eval {
 impl ModelJob for Eval {
     type Output = ();
 
-    fn run<M, const C: usize, const H: usize, const W: usize>(self) -> Result<()>
+    fn run<D, M, const C: usize, const H: usize, const W: usize>(self, dev: D) -> Result<()>
     where
-        M: BuildOnDevice<Dev, f32>,
-        M::Built: Classifier<C, H, W, 10, Dev>,
+        D: CliDevice,
+        M: BuildOnDevice<D, f32>,
+        M::Built: Classifier<C, H, W, 10, D>,
     {
-        let dev = Cpu::default();
-        let model = load::<M, C, H, W>(&self.checkpoint, &dev)?;
+        let model = load::<D, M, C, H, W>(&self.checkpoint, &dev)?;
         let spec: DatasetSpec = self.data.parse()?;
         let dataset = spec
             .open(Split::Test)
@@ -146,10 +154,17 @@ impl ModelJob for Eval {
     }
 }
 
-pub fn predict(checkpoint: PathBuf, images: Vec<PathBuf>, top: usize) -> Result<()> {
+pub fn predict(
+    checkpoint: PathBuf,
+    images: Vec<PathBuf>,
+    top: usize,
+    device: DeviceChoice,
+) -> Result<()> {
     let config = run_config(&checkpoint)?;
     with_model(
         &config.model.clone(),
+        device,
+        0,
         Predict {
             checkpoint,
             images,
@@ -169,13 +184,13 @@ struct Predict {
 impl ModelJob for Predict {
     type Output = ();
 
-    fn run<M, const C: usize, const H: usize, const W: usize>(self) -> Result<()>
+    fn run<D, M, const C: usize, const H: usize, const W: usize>(self, dev: D) -> Result<()>
     where
-        M: BuildOnDevice<Dev, f32>,
-        M::Built: Classifier<C, H, W, 10, Dev>,
+        D: CliDevice,
+        M: BuildOnDevice<D, f32>,
+        M::Built: Classifier<C, H, W, 10, D>,
     {
-        let dev = Cpu::default();
-        let model = load::<M, C, H, W>(&self.checkpoint, &dev)?;
+        let model = load::<D, M, C, H, W>(&self.checkpoint, &dev)?;
         for path in &self.images {
             let image = prepare(read_image(path)?, (C, H, W), &self.config.normalization)?;
             let x = dev.tensor_from_vec(

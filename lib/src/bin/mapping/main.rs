@@ -8,6 +8,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod device;
 mod eval;
 mod pipeline;
 mod train;
@@ -44,6 +45,9 @@ enum Command {
         /// Folder for confusion.csv/svg/png (default: the checkpoint's folder).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// auto, cpu or cuda (as `train --device`).
+        #[arg(long, value_enum, default_value_t)]
+        device: device::DeviceChoice,
     },
     /// Classify image files (JPEG or PNG) with a checkpoint.
     Predict {
@@ -54,6 +58,9 @@ enum Command {
         /// Classes shown per image.
         #[arg(long, default_value_t = 3)]
         top: usize,
+        /// auto, cpu or cuda (as `train --device`).
+        #[arg(long, value_enum, default_value_t)]
+        device: device::DeviceChoice,
     },
 }
 
@@ -80,12 +87,14 @@ fn run(cli: Cli) -> mapping::Result<()> {
             checkpoint,
             data,
             out,
-        } => eval::eval(checkpoint, data, out),
+            device,
+        } => eval::eval(checkpoint, data, out, device),
         Command::Predict {
             checkpoint,
             images,
             top,
-        } => eval::predict(checkpoint, images, top),
+            device,
+        } => eval::predict(checkpoint, images, top, device),
         Command::Data(DataCommand::Inspect { spec }) => {
             for split in [Split::Train, Split::Test] {
                 match spec.open(split) {

@@ -3,8 +3,7 @@
 
 use std::path::PathBuf;
 
-use dfdx::nn::{BuildOnDevice, DeviceBuildExt};
-use dfdx::tensor::Cpu;
+use dfdx::nn::BuildOnDevice;
 use indicatif::{ProgressBar, ProgressStyle};
 use mapping::data::DatasetSpec;
 use mapping::metrics::ClassificationReport;
@@ -17,8 +16,9 @@ use mapping::viz::{ConfusionHeatmap, Plot, TrainingCurves};
 use mapping::Result;
 use serde_json::json;
 
+use crate::device::{CliDevice, DeviceChoice};
 use crate::pipeline::{loaders, LoaderOptions};
-use crate::zoo::{with_model, Dev, ModelJob};
+use crate::zoo::{with_model, ModelJob};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct TrainArgs {
@@ -62,6 +62,10 @@ pub struct TrainArgs {
     pub label_smoothing: f64,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Where to compute: auto (the GPU when built with `--features cuda` and one is present),
+    /// cpu or cuda.
+    #[arg(long, value_enum, default_value_t)]
+    pub device: DeviceChoice,
     /// Continue the run in --out from its last checkpoint.
     #[arg(long)]
     pub resume: bool,
@@ -71,7 +75,7 @@ pub struct TrainArgs {
 }
 
 pub fn train(args: TrainArgs) -> Result<()> {
-    with_model(&args.model.clone(), Train(args))
+    with_model(&args.model.clone(), args.device, args.seed, Train(args))
 }
 
 struct Train(TrainArgs);
@@ -79,10 +83,11 @@ struct Train(TrainArgs);
 impl ModelJob for Train {
     type Output = ();
 
-    fn run<M, const C: usize, const H: usize, const W: usize>(self) -> Result<()>
+    fn run<D, M, const C: usize, const H: usize, const W: usize>(self, dev: D) -> Result<()>
     where
-        M: BuildOnDevice<Dev, f32>,
-        M::Built: Classifier<C, H, W, 10, Dev>,
+        D: CliDevice,
+        M: BuildOnDevice<D, f32>,
+        M::Built: Classifier<C, H, W, 10, D>,
     {
         let args = self.0;
         let spec: DatasetSpec = args.data.parse()?;
@@ -106,17 +111,15 @@ impl ModelJob for Train {
                 ),
             });
         }
-        let dev = Cpu::seed_from_u64(args.seed);
         let mut model = dev.build_module::<M, f32>();
-        let lr = args
-            .lr
-            .unwrap_or(AnyOptimizer::<Dev>::default_lr(&args.opt));
-        let mut opt = AnyOptimizer::<Dev>::from_name(&args.opt, lr, args.weight_decay)?;
+        let lr = args.lr.unwrap_or(AnyOptimizer::<D>::default_lr(&args.opt));
+        let mut opt = AnyOptimizer::<D>::from_name(&args.opt, lr, args.weight_decay)?;
         println!(
-            "{}: {} parameters; {} training and {} validation images of {C}x{H}x{W} from {}; \
-             {} with lr {lr}",
+            "{}: {} parameters, device {}; {} training and {} validation images of {C}x{H}x{W} \
+             from {}; {} with lr {lr}",
             args.model,
             dfdx::nn::NumParams::num_trainable_params(&model),
+            D::NAME,
             data.train.len(),
             data.val.len(),
             args.data,
@@ -134,6 +137,7 @@ impl ModelJob for Train {
             "weight_decay": args.weight_decay,
             "schedule": args.schedule,
             "seed": args.seed,
+            "device": D::NAME,
         });
         let mut fit = Fit::new(args.epochs)
             .validation(&data.val)

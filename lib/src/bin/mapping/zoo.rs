@@ -5,8 +5,7 @@ use mapping::models;
 use mapping::train::Classifier;
 use mapping::{Error, Result};
 
-/// The device the CLI trains on.
-pub type Dev = dfdx::tensor::Cpu;
+use crate::device::{with_device, CliDevice, DeviceChoice, DeviceJob};
 
 /// Names `mapping train --model` accepts.
 pub const NAMES: &[&str] = &[
@@ -19,25 +18,45 @@ pub const NAMES: &[&str] = &[
     "tf-imagenet-cnn",
 ];
 
-/// Work to do with a model type `M` taking `C x H x W` images (10 classes).
+/// Work to do on device `dev` with a model type `M` taking `C x H x W` images (10 classes).
 pub trait ModelJob {
     type Output;
-    fn run<M, const C: usize, const H: usize, const W: usize>(self) -> Result<Self::Output>
+    fn run<D, M, const C: usize, const H: usize, const W: usize>(
+        self,
+        dev: D,
+    ) -> Result<Self::Output>
     where
-        M: BuildOnDevice<Dev, f32>,
-        M::Built: Classifier<C, H, W, 10, Dev>;
+        D: CliDevice,
+        M: BuildOnDevice<D, f32>,
+        M::Built: Classifier<C, H, W, 10, D>;
 }
 
-/// Runs `job` with the model called `name`.
-pub fn with_model<J: ModelJob>(name: &str, job: J) -> Result<J::Output> {
+/// Runs `job` with the model called `name` on the chosen device, seeded with `seed`.
+pub fn with_model<J: ModelJob>(
+    name: &str,
+    device: DeviceChoice,
+    seed: u64,
+    job: J,
+) -> Result<J::Output> {
+    struct Named<'a, J>(&'a str, J);
+    impl<J: ModelJob> DeviceJob for Named<'_, J> {
+        type Output = J::Output;
+        fn run<D: CliDevice>(self, dev: D) -> Result<J::Output> {
+            with_model_on(self.0, dev, self.1)
+        }
+    }
+    with_device(device, seed, Named(name, job))
+}
+
+fn with_model_on<D: CliDevice, J: ModelJob>(name: &str, dev: D, job: J) -> Result<J::Output> {
     match name {
-        "seed-cifar-cnn" => job.run::<models::SeedCifarCnn, 3, 32, 32>(),
-        "tf-cifar-cnn" => job.run::<models::TfCifarCnn, 3, 32, 32>(),
-        "small-resnet" => job.run::<models::SmallResNet, 3, 32, 32>(),
-        "patch-attention-net" => job.run::<models::PatchAttentionNet, 3, 32, 32>(),
-        "mnist-cnn" => job.run::<models::MnistCnn, 1, 28, 28>(),
-        "mlp-784" => job.run::<models::Mlp784, 1, 28, 28>(),
-        "tf-imagenet-cnn" => job.run::<models::TfImagenetCnn, 3, 224, 224>(),
+        "seed-cifar-cnn" => job.run::<D, models::SeedCifarCnn, 3, 32, 32>(dev),
+        "tf-cifar-cnn" => job.run::<D, models::TfCifarCnn, 3, 32, 32>(dev),
+        "small-resnet" => job.run::<D, models::SmallResNet, 3, 32, 32>(dev),
+        "patch-attention-net" => job.run::<D, models::PatchAttentionNet, 3, 32, 32>(dev),
+        "mnist-cnn" => job.run::<D, models::MnistCnn, 1, 28, 28>(dev),
+        "mlp-784" => job.run::<D, models::Mlp784, 1, 28, 28>(dev),
+        "tf-imagenet-cnn" => job.run::<D, models::TfImagenetCnn, 3, 224, 224>(dev),
         "keras-binary-cnn" => Err(Error::Config {
             what: "model",
             message: "keras-binary-cnn has one sigmoid output (binary cross-entropy); the CLI \

@@ -70,12 +70,11 @@ fn with_cuda<J: DeviceJob>(seed: u64, job: J) -> Result<J::Output> {
 
 #[cfg(not(feature = "cuda"))]
 fn with_cuda<J: DeviceJob>(_seed: u64, _job: J) -> Result<J::Output> {
+    let how = "this `mapping` was built without CUDA; for --device cuda, build it with \
+               `cargo build --release -p mapping --features cuda` (needs nvcc)";
     Err(mapping::Error::Config {
         what: "device",
-        message:
-            "this `mapping` was built without CUDA; build it with \
-                  `cargo build --release -p mapping --features cuda` (needs nvcc) for --device cuda"
-                .into(),
+        message: how.into(),
     })
 }
 

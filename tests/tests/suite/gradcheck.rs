@@ -148,13 +148,22 @@ fn relu_gradient_equals_finite_differences_and_keeps_nan() {
             .array()
     });
     assert_gradients_agree("relu", &grads.get(&x).as_vec(), &numeric);
-    // Same values as dfdx's own relu, and NaN stays NaN (as in PyTorch).
+    // Same values as dfdx's own relu, on a tape or not (the two take different routes); the
+    // untaped one works in place, yet must leave a tensor it shares storage with alone.
+    let before = x.as_vec();
     assert_eq!(relu(x.clone()).as_vec(), x.clone().relu().as_vec());
+    assert_eq!(relu(x.leaky_trace()).as_vec(), x.clone().relu().as_vec());
+    assert_eq!(x.as_vec(), before);
+    // NaN stays NaN (as in PyTorch), both ways.
     let with_nan: Tensor<Rank1<3>, f64, Cpu> = dev.tensor([-1.0, f64::NAN, 2.0]);
-    let out = relu(with_nan).as_vec();
-    assert_eq!(out[0], 0.0);
-    assert!(out[1].is_nan());
-    assert_eq!(out[2], 2.0);
+    for out in [
+        relu(with_nan.clone()).as_vec(),
+        relu(with_nan.leaky_trace()).as_vec(),
+    ] {
+        assert_eq!(out[0], 0.0);
+        assert!(out[1].is_nan());
+        assert_eq!(out[2], 2.0);
+    }
 }
 
 /// Evaluation mode on a tape (a saliency map, fine-tuning under frozen statistics): the input's,

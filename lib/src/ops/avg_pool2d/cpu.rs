@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::AvgPool2dKernel;
 use crate::ops::grads::grads_of;
-use crate::ops::host::to_host;
+use crate::ops::host::{to_host, zeroed};
 use crate::ops::window::Window2d;
 use crate::ops::CpuFloat;
 
@@ -27,7 +27,7 @@ where
         mut tape: T,
     ) -> Result<Tensor<Os, E, Self, T>, CpuError> {
         let xs = to_host(&x)?;
-        let mut out = vec![E::zero(); planes * window.out_plane()];
+        let mut out = zeroed(planes * window.out_plane());
         forward(&window, &xs, &mut out);
         let out = x.device().try_tensor_from_vec(out, out_shape)?;
         if T::OWNS_TAPE {

@@ -18,7 +18,7 @@ use super::strided::{add_to_every_nth, every_nth};
 use super::{Conv2dGeometry, Conv2dKernel};
 use crate::ops::gemm::{matmul, MatRef, Parallelism};
 use crate::ops::grads::grads_of;
-use crate::ops::host::to_host;
+use crate::ops::host::{to_host, zeroed};
 use crate::ops::window::Window2d;
 use crate::ops::CpuFloat;
 
@@ -39,7 +39,7 @@ where
         let xs = to_host(&x)?;
         let ws = to_host(&weight)?;
         let bs = bias.as_ref().map(to_host).transpose()?;
-        let mut out = vec![E::zero(); geometry.batch * geometry.output_len()];
+        let mut out = zeroed(geometry.batch * geometry.output_len());
         forward(&geometry, &xs, &ws, bs.as_deref(), &mut out);
         let out = x.device().try_tensor_from_vec(out, out_shape)?;
         if T::OWNS_TAPE {

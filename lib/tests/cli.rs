@@ -253,6 +253,14 @@ fn train_refuses_unknown_models_and_mismatched_data() {
         !ok && stderr.contains("unknown model \"vgg99\""),
         "{stderr}"
     );
+    // Named before any device opens: here, before the missing CUDA build (or GPU) is.
+    let (ok, _, stderr) = mapping(&[
+        "train", "--model", "vgg99", "--device", "cuda", "--out", dir,
+    ]);
+    assert!(
+        !ok && stderr.contains("unknown model \"vgg99\""),
+        "{stderr}"
+    );
     let (ok, _, stderr) = mapping(&["train", "--model", "mnist-cnn", "--out", dir]);
     assert!(
         !ok && stderr.contains("3-channel images; the model takes 1 channels"),

@@ -38,6 +38,10 @@ pub fn with_model<J: ModelJob>(
     seed: u64,
     job: J,
 ) -> Result<J::Output> {
+    // Before opening a device: a misspelt name should not wait for a GPU to start.
+    if !NAMES.contains(&name) {
+        return Err(not_in_the_zoo(name));
+    }
     struct Named<'a, J>(&'a str, J);
     impl<J: ModelJob> DeviceJob for Named<'_, J> {
         type Output = J::Output;
@@ -57,15 +61,20 @@ fn with_model_on<D: CliDevice, J: ModelJob>(name: &str, dev: D, job: J) -> Resul
         "mnist-cnn" => job.run::<D, models::MnistCnn, 1, 28, 28>(dev),
         "mlp-784" => job.run::<D, models::Mlp784, 1, 28, 28>(dev),
         "tf-imagenet-cnn" => job.run::<D, models::TfImagenetCnn, 3, 224, 224>(dev),
-        "keras-binary-cnn" => Err(Error::Config {
-            what: "model",
-            message: "keras-binary-cnn has one sigmoid output (binary cross-entropy); the CLI \
-                      trains 10-class models — see notebook 05 for the binary one"
-                .into(),
-        }),
-        other => Err(Error::Config {
-            what: "model",
-            message: format!("unknown model {other:?}; the zoo has {}", NAMES.join(", ")),
-        }),
+        other => Err(not_in_the_zoo(other)),
+    }
+}
+
+/// The error for a name missing from [`NAMES`].
+fn not_in_the_zoo(name: &str) -> Error {
+    let message = match name {
+        "keras-binary-cnn" => "keras-binary-cnn has one sigmoid output (binary cross-entropy); \
+                               the CLI trains 10-class models — see notebook 05 for the binary one"
+            .into(),
+        other => format!("unknown model {other:?}; the zoo has {}", NAMES.join(", ")),
+    };
+    Error::Config {
+        what: "model",
+        message,
     }
 }

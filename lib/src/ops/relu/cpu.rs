@@ -1,4 +1,4 @@
-//! ReLU on the CPU: parallel chunks, the output doubles as the backward mask.
+//! ReLU on the CPU: parallel chunks, the output doubles as the backward mask; untaped, in place.
 
 use std::ops::DerefMut;
 

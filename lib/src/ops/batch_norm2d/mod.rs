@@ -7,7 +7,7 @@
 //! broadcast and reduce ops, each a pass over the images on the CPU, plus their backward passes;
 //! the CPU kernel here takes per-channel sums, then makes one elementwise pass, each way. On the
 //! GPU, training is dfdx's module and evaluation the same generic ops with the tape kept
-//! ([`dfdx_ops`]).
+//! (`dfdx_ops.rs`).
 
 mod cpu;
 #[cfg(feature = "cuda")]

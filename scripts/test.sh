@@ -13,6 +13,8 @@ stage() { printf '== %s   [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60))
 export MAPPING_KERNEL_SPARE_IDLE="${MAPPING_KERNEL_SPARE_IDLE:-300}"
 stage "format"; cargo fmt --all -- --check
 stage "lint"; cargo clippy --workspace --all-targets --locked -- -D warnings
+# Broken intra-doc links (say, to an item made private) fail here, not on docs.rs.
+stage "docs"; RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 # The GPU path must keep compiling where there is no GPU and no CUDA toolkit: dfdx's and
 # cudarc's `ci-check` skip the toolkit, so this type-checks (and lints) every CUDA kernel's
 # host side, the GPU tests and the GPU bench (clippy reuses the check's dependency builds).

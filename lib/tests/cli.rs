@@ -77,6 +77,20 @@ fn pack_a_folder_then_inspect_the_shards() {
     ]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("5 images in 3 shard(s)"), "{stdout}");
+    let (ok, _, stderr) = mapping(&[
+        "data",
+        "pack",
+        &folder,
+        "--out",
+        out.path().to_str().unwrap(),
+        "--records-per-shard",
+        "0",
+    ]);
+    assert!(!ok && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("records per shard must be at least 1"),
+        "{stderr}"
+    );
     let (ok, stdout, stderr) = mapping(&[
         "data",
         "inspect",

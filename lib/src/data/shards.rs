@@ -57,7 +57,12 @@ pub fn pack_image_folder(
     records_per_shard: usize,
 ) -> Result<PackReport> {
     let out = out.as_ref();
-    assert!(records_per_shard > 0, "a shard holds at least one record");
+    if records_per_shard == 0 {
+        return Err(Error::config(
+            "pack",
+            "records per shard must be at least 1, got 0",
+        ));
+    }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut shards = Vec::new();
     let mut bytes = 0u64;

@@ -38,6 +38,19 @@ fn a_packed_folder_reads_back_identically_across_shards() {
     );
 }
 
+#[test]
+fn zero_records_per_shard_is_an_error_and_writes_nothing() {
+    let src = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("pack");
+    let err = pack_image_folder(&folder_with_images(src.path()), &target, 0).unwrap_err();
+    assert!(err.to_string().contains("at least 1"), "{err}");
+    assert!(
+        !target.exists(),
+        "no folder is made for a pack that cannot be written"
+    );
+}
+
 fn packed() -> (tempfile::TempDir, tempfile::TempDir) {
     let src = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();

@@ -256,6 +256,78 @@ fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
         "/no/such.png",
     ]);
     assert!(!ok && stderr.contains("/no/such.png"), "{stderr}");
+
+    // Data whose classes are not the checkpoint's is refused, not scored label by label.
+    let folder = out.path().join("two-classes");
+    write_folder(&folder, &[("test", "circle"), ("test", "square")]);
+    let data = format!("folder:{}", folder.display());
+    let evaluate = |data: &str| {
+        let (ok, _, stderr) = mapping(&[
+            "eval",
+            "--checkpoint",
+            best.to_str().unwrap(),
+            "--data",
+            data,
+        ]);
+        assert!(!ok && !stderr.contains("panicked"), "{stderr}");
+        stderr
+    };
+    let stderr = evaluate(&data);
+    assert!(
+        stderr.contains("does not have the classes")
+            && stderr.contains("class count 2, expected 10"),
+        "{stderr}"
+    );
+    // A test split that is there but broken is an error, not a reason to score the training
+    // images instead.
+    std::fs::create_dir_all(folder.join("test").join("empty")).unwrap();
+    write_folder(&folder, &[("train", "circle")]);
+    let stderr = evaluate(&data);
+    assert!(stderr.contains("`empty` has no images"), "{stderr}");
+}
+
+/// One 32x32 PNG in each `root/split/class/`.
+fn write_folder(root: &std::path::Path, classes: &[(&str, &str)]) {
+    for (split, class) in classes {
+        let dir = root.join(split).join(class);
+        std::fs::create_dir_all(&dir).unwrap();
+        image::RgbImage::new(32, 32)
+            .save(dir.join("0.png"))
+            .unwrap();
+    }
+}
+
+#[test]
+fn train_refuses_a_test_split_with_other_classes() {
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("data");
+    write_folder(
+        &folder,
+        &[
+            ("train", "cat"),
+            ("train", "dog"),
+            ("test", "cat"),
+            ("test", "fox"),
+        ],
+    );
+    let (ok, _, stderr) = mapping(&[
+        "train",
+        "--data",
+        &format!("folder:{}", folder.display()),
+        "--model",
+        "tf-cifar-cnn",
+        "--epochs",
+        "1",
+        "--batch",
+        "2",
+        "--out",
+        out.path().join("run").to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && stderr.contains("the test split's classes are not the training split's")
+            && stderr.contains("class 1 is `fox`, expected `dog`"),
+        "{stderr}"
+    );
 }
 
 #[test]

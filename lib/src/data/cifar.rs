@@ -42,12 +42,7 @@ impl ByteImages {
     /// CIFAR-10's `split` from `dir` (or `dir/cifar-10-batches-bin`).
     pub fn cifar10(dir: impl AsRef<Path>, split: Split) -> Result<Self> {
         let dir = resolve(dir.as_ref(), "cifar-10-batches-bin");
-        let files: Vec<PathBuf> = match split {
-            Split::Train => (1..=5)
-                .map(|i| dir.join(format!("data_batch_{i}.bin")))
-                .collect(),
-            Split::Test => vec![dir.join("test_batch.bin")],
-        };
+        let files = cifar10_files(&dir, split);
         let classes = read_names(&dir.join("batches.meta.txt"), 10)
             .unwrap_or_else(|| CIFAR10_CLASSES.iter().map(|s| s.to_string()).collect());
         Self::from_record_files(&files, 1, 0, classes)
@@ -56,10 +51,7 @@ impl ByteImages {
     /// CIFAR-100's `split` from `dir` (or `dir/cifar-100-binary`).
     pub fn cifar100(dir: impl AsRef<Path>, split: Split, labels: Cifar100Labels) -> Result<Self> {
         let dir = resolve(dir.as_ref(), "cifar-100-binary");
-        let file = dir.join(match split {
-            Split::Train => "train.bin",
-            Split::Test => "test.bin",
-        });
+        let file = cifar100_file(&dir, split);
         let (names_file, count, which) = match labels {
             Cifar100Labels::Coarse => ("coarse_label_names.txt", 20, 0),
             Cifar100Labels::Fine => ("fine_label_names.txt", 100, 1),
@@ -132,6 +124,36 @@ impl ByteImages {
         }
         Ok(())
     }
+}
+
+/// CIFAR-10's batch files of `split` in its (resolved) folder.
+fn cifar10_files(dir: &Path, split: Split) -> Vec<PathBuf> {
+    match split {
+        Split::Train => (1..=5)
+            .map(|i| dir.join(format!("data_batch_{i}.bin")))
+            .collect(),
+        Split::Test => vec![dir.join("test_batch.bin")],
+    }
+}
+
+/// CIFAR-100's file of `split` in its (resolved) folder.
+fn cifar100_file(dir: &Path, split: Split) -> PathBuf {
+    dir.join(match split {
+        Split::Train => "train.bin",
+        Split::Test => "test.bin",
+    })
+}
+
+/// Whether `dir` holds any file of CIFAR-10's `split` (a split with some files missing is
+/// there, and broken, not absent).
+pub(crate) fn cifar10_has_split(dir: &Path, split: Split) -> bool {
+    let dir = resolve(dir, "cifar-10-batches-bin");
+    cifar10_files(&dir, split).iter().any(|f| f.is_file())
+}
+
+/// Whether `dir` holds CIFAR-100's file of `split`.
+pub(crate) fn cifar100_has_split(dir: &Path, split: Split) -> bool {
+    cifar100_file(&resolve(dir, "cifar-100-binary"), split).is_file()
 }
 
 fn resolve(dir: &Path, inner: &str) -> PathBuf {

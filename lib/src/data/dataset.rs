@@ -33,6 +33,25 @@ pub trait Dataset: Send + Sync {
     }
 }
 
+/// How `found`'s class list differs from `expected`'s, or `None` when they are equal.
+///
+/// A label is a position in its dataset's class list, so labels from two sources (a training and
+/// a test split, a checkpoint and the data it is evaluated on) mean the same only when the lists
+/// are equal, in the same order.
+pub fn class_difference(expected: &[String], found: &[String]) -> Option<String> {
+    if expected == found {
+        return None;
+    }
+    let counts = format!("class count {}, expected {}", found.len(), expected.len());
+    Some(match expected.iter().zip(found).position(|(e, f)| e != f) {
+        Some(i) => format!(
+            "class {i} is `{}`, expected `{}` ({counts})",
+            found[i], expected[i]
+        ),
+        None => format!("{counts} (the shorter list is the start of the longer)"),
+    })
+}
+
 impl<D: Dataset + ?Sized> Dataset for Arc<D> {
     fn len(&self) -> usize {
         (**self).len()

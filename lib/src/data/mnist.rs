@@ -91,6 +91,33 @@ fn idx_header(bytes: &[u8], path: &Path, dims_expected: usize) -> Result<(Vec<us
     }
 }
 
+/// The names `split`'s images file and labels file go by: the canonical ones, and with a dot as
+/// some mirrors write them (each also found with `.gz`).
+fn file_names(split: Split) -> [[String; 2]; 2] {
+    let prefix = match split {
+        Split::Train => "train",
+        Split::Test => "t10k",
+    };
+    [
+        [
+            format!("{prefix}-images-idx3-ubyte"),
+            format!("{prefix}-images.idx3-ubyte"),
+        ],
+        [
+            format!("{prefix}-labels-idx1-ubyte"),
+            format!("{prefix}-labels.idx1-ubyte"),
+        ],
+    ]
+}
+
+/// Whether `dir` holds any file of MNIST's (or Fashion-MNIST's) `split`: a test split with one
+/// file missing is there, and broken, not absent.
+pub(crate) fn has_split(dir: &Path, split: Split) -> bool {
+    file_names(split)
+        .iter()
+        .any(|names| find_file(dir, &names.each_ref().map(String::as_str)).is_ok())
+}
+
 impl ByteImages {
     /// The MNIST `split` in `dir` (the four canonical files, `.gz` or not).
     pub fn open(dir: impl AsRef<Path>, split: Split) -> Result<Self> {
@@ -103,24 +130,9 @@ impl ByteImages {
     }
 
     fn open_with_classes(dir: &Path, split: Split, classes: &[&str]) -> Result<Self> {
-        let prefix = match split {
-            Split::Train => "train",
-            Split::Test => "t10k",
-        };
-        let images = find_file(
-            dir,
-            &[
-                &format!("{prefix}-images-idx3-ubyte"),
-                &format!("{prefix}-images.idx3-ubyte"),
-            ],
-        )?;
-        let labels = find_file(
-            dir,
-            &[
-                &format!("{prefix}-labels-idx1-ubyte"),
-                &format!("{prefix}-labels.idx1-ubyte"),
-            ],
-        )?;
+        let [image_names, label_names] = file_names(split);
+        let images = find_file(dir, &image_names.each_ref().map(String::as_str))?;
+        let labels = find_file(dir, &label_names.each_ref().map(String::as_str))?;
         Self::from_files(&images, &labels, classes)
     }
 

@@ -29,7 +29,7 @@ pub use archive::extract_tar_gz;
 pub use byte_images::ByteImages;
 pub use cifar::{Cifar, Cifar100Labels, CIFAR10_CLASSES};
 pub use course::{CourseData, COURSE_DATA_ENV, MNIST_CANDIDATES};
-pub use dataset::{Dataset, Sample, Subset};
+pub use dataset::{class_difference, Dataset, Sample, Subset};
 pub use files::read_maybe_gz;
 pub use folder::{read_image, BadImagePolicy, ImageFolder};
 pub use loader::{Batch, Batches, Loader, LoaderConfig};

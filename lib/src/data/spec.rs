@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::{
-    Cifar, Cifar100Labels, Dataset, ImageFolder, Mnist, Shards, Split, Synthetic, SyntheticConfig,
+    cifar, mnist, Cifar, Cifar100Labels, Dataset, ImageFolder, Mnist, Shards, Split, Synthetic,
+    SyntheticConfig,
 };
 use crate::error::{Error, Result};
 
@@ -58,6 +59,29 @@ fn bad_spec(spec: &str) -> Error {
 }
 
 impl DatasetSpec {
+    /// Whether this data has `split` on disk at all. A split that is there but cannot be read
+    /// counts as there: opening it gives its error rather than a stand-in.
+    pub fn has_split(&self, split: Split) -> bool {
+        match (self, split) {
+            (Self::Synthetic | Self::SyntheticDigits, _) => true,
+            (Self::Mnist(dir) | Self::FashionMnist(dir), _) => mnist::has_split(dir, split),
+            (Self::Cifar10(dir), _) => cifar::cifar10_has_split(dir, split),
+            (Self::Cifar100(dir), _) => cifar::cifar100_has_split(dir, split),
+            // Without `train`/`test` sub-folders, the whole folder is the training split.
+            (Self::Folder(dir) | Self::Shards(dir), Split::Train) => dir.is_dir(),
+            (Self::Folder(dir) | Self::Shards(dir), Split::Test) => dir.join("test").is_dir(),
+        }
+    }
+
+    /// The test split, or `None` where the data has none on disk (see [`Self::has_split`]).
+    /// A test split that is there but broken is an error, never quietly replaced.
+    pub fn open_test(&self) -> Result<Option<Box<dyn Dataset>>> {
+        if !self.has_split(Split::Test) {
+            return Ok(None);
+        }
+        self.open(Split::Test).map(Some)
+    }
+
     /// Opens one split. For folders and shards without `train`/`test` sub-folders, the
     /// whole folder is the training split and there is no test split.
     pub fn open(&self, split: Split) -> Result<Box<dyn Dataset>> {

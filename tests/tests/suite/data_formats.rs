@@ -4,7 +4,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use mapping::data::{BadImagePolicy, Cifar, Cifar100Labels, Dataset, ImageFolder, Mnist, Split};
+use mapping::data::{
+    class_difference, BadImagePolicy, Cifar, Cifar100Labels, Dataset, DatasetSpec, ImageFolder,
+    Mnist, Split,
+};
 
 fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
     let mut out = vec![0, 0, 0x08, dims.len() as u8];
@@ -199,6 +202,69 @@ fn broken_cifar_files_are_named_errors() {
         .unwrap_err()
         .to_string();
     assert!(message.contains("data_batch_1.bin"), "{message}");
+}
+
+/// A test split that is absent is `None`; one that is there but broken is an error naming the
+/// file, so a caller never swaps in other images without saying so.
+#[test]
+fn a_missing_test_split_is_none_and_a_broken_one_an_error() {
+    let test_of = |spec: &str| {
+        let spec: DatasetSpec = spec.parse().unwrap();
+        spec.open_test().map(|t| t.map(|t| t.len()))
+    };
+    let message = |result: mapping::Result<Option<usize>>| result.unwrap_err().to_string();
+
+    // MNIST: both t10k files, neither, or only the images.
+    let mnist = tempfile::tempdir().unwrap();
+    let spec = format!("mnist:{}", mnist.path().display());
+    write_mnist(mnist.path(), true);
+    assert_eq!(test_of(&spec).unwrap(), Some(3));
+    std::fs::remove_file(mnist.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    assert!(message(test_of(&spec)).contains("t10k-labels-idx1-ubyte"));
+    std::fs::remove_file(mnist.path().join("t10k-images-idx3-ubyte.gz")).unwrap();
+    assert_eq!(test_of(&spec).unwrap(), None);
+    assert!(!DatasetSpec::Mnist(mnist.path().into()).has_split(Split::Train));
+
+    // CIFAR-10: a truncated test batch, then none.
+    let cifar = tempfile::tempdir().unwrap();
+    let spec = format!("cifar10:{}", cifar.path().display());
+    std::fs::write(cifar.path().join("test_batch.bin"), [0u8; 100]).unwrap();
+    assert!(message(test_of(&spec)).contains("test_batch.bin"));
+    std::fs::remove_file(cifar.path().join("test_batch.bin")).unwrap();
+    assert_eq!(test_of(&spec).unwrap(), None);
+
+    // CIFAR-100: its test file alone.
+    let hundred = tempfile::tempdir().unwrap();
+    let spec = format!("cifar100:{}", hundred.path().display());
+    assert_eq!(test_of(&spec).unwrap(), None);
+    std::fs::write(hundred.path().join("test.bin"), cifar_record(&[4, 42], 1)).unwrap();
+    assert_eq!(test_of(&spec).unwrap(), Some(1));
+
+    // Folders: a `test` sub-folder or not; a broken one is an error.
+    let folder = tempfile::tempdir().unwrap();
+    let spec = format!("folder:{}", folder.path().display());
+    std::fs::create_dir(folder.path().join("a")).unwrap();
+    write_png(&folder.path().join("a").join("0.png"), 2, 2, [1, 2, 3]);
+    assert_eq!(test_of(&spec).unwrap(), None);
+    std::fs::create_dir_all(folder.path().join("test").join("a")).unwrap();
+    assert!(message(test_of(&spec)).contains("has no images"));
+
+    assert_eq!(test_of("synthetic").unwrap(), Some(10_000));
+}
+
+#[test]
+fn class_lists_differ_where_a_label_would_change_meaning() {
+    let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let cat_dog = names(&["cat", "dog"]);
+    assert_eq!(class_difference(&cat_dog, &cat_dog), None);
+    assert_eq!(
+        class_difference(&cat_dog, &names(&["dog", "cat"])).unwrap(),
+        "class 0 is `dog`, expected `cat` (class count 2, expected 2)"
+    );
+    assert_eq!(
+        class_difference(&cat_dog, &names(&["cat"])).unwrap(),
+        "class count 1, expected 2 (the shorter list is the start of the longer)"
+    );
 }
 
 fn write_png(path: &Path, width: u32, height: u32, rgb: [u8; 3]) {

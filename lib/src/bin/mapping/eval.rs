@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use dfdx::nn::{BuildOnDevice, Module};
 use dfdx::shapes::{Axis, Const};
-use mapping::data::{read_image, DatasetSpec, Loader, LoaderConfig, Split};
+use mapping::data::{class_difference, read_image, DatasetSpec, Loader, LoaderConfig, Split};
 use mapping::metrics::ClassificationReport;
 use mapping::optim::AnyOptimizer;
 use mapping::train::{evaluate, load_checkpoint, read_checkpoint_meta, Classifier};
@@ -104,9 +104,26 @@ impl ModelJob for Eval {
     {
         let model = load::<D, M, C, H, W>(&self.checkpoint, &dev)?;
         let spec: DatasetSpec = self.data.parse()?;
-        let dataset = spec
-            .open(Split::Test)
-            .or_else(|_| spec.open(Split::Train))?;
+        let dataset = match spec.open_test()? {
+            Some(test) => test,
+            None => {
+                println!(
+                    "{} has no test split: evaluating its training images",
+                    self.data
+                );
+                spec.open(Split::Train)?
+            }
+        };
+        if let Some(difference) = class_difference(&self.config.classes, dataset.classes()) {
+            return Err(Error::Config {
+                what: "eval",
+                message: format!(
+                    "{} does not have the classes {} was trained on: {difference}",
+                    self.data,
+                    self.checkpoint.display()
+                ),
+            });
+        }
         let steps = eval_transform(
             dataset.as_ref(),
             (C, H, W),

@@ -96,12 +96,13 @@ fn run(cli: Cli) -> mapping::Result<()> {
             device,
         } => eval::predict(checkpoint, images, top, device),
         Command::Data(DataCommand::Inspect { spec }) => {
-            for split in [Split::Train, Split::Test] {
-                match spec.open(split) {
-                    Ok(dataset) => print!("{}", summarize(dataset.as_ref(), split)?),
-                    Err(e) if split == Split::Test => println!("Test: none ({e})"),
-                    Err(e) => return Err(e),
-                }
+            print!(
+                "{}",
+                summarize(spec.open(Split::Train)?.as_ref(), Split::Train)?
+            );
+            match spec.open_test()? {
+                Some(test) => print!("{}", summarize(test.as_ref(), Split::Test)?),
+                None => println!("Test: none"),
             }
             Ok(())
         }

@@ -4,7 +4,9 @@
 use mapping::data::transforms::{
     Compose, Normalize, RandomCrop, RandomHorizontalFlip, Resize, Transform,
 };
-use mapping::data::{train_val_split, Dataset, DatasetSpec, Loader, LoaderConfig, Split};
+use mapping::data::{
+    class_difference, train_val_split, Dataset, DatasetSpec, Loader, LoaderConfig, Split,
+};
 use mapping::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -98,12 +100,22 @@ pub fn loaders(o: LoaderOptions) -> Result<Loaders> {
     let train_set = o.spec.open(Split::Train)?;
     let classes = train_set.classes().to_vec();
     let normalization = Normalization::for_spec(o.spec, o.dims.0);
-    let (train_indices, val_set, val_indices) = match o.spec.open(Split::Test) {
-        Ok(test) => {
+    // A test split that is there but unreadable is an error, not a reason to hold out instead.
+    let (train_indices, val_set, val_indices) = match o.spec.open_test()? {
+        Some(test) => {
+            if let Some(difference) = class_difference(&classes, test.classes()) {
+                return Err(Error::Config {
+                    what: "data",
+                    message: format!(
+                        "{}: the test split's classes are not the training split's: {difference}",
+                        o.spec_text
+                    ),
+                });
+            }
             let val_indices = limited(test.len(), o.val_limit);
             (limited(train_set.len(), o.limit), Some(test), val_indices)
         }
-        Err(_) => {
+        None => {
             let (train, val) = train_val_split(train_set.len(), 0.1, o.seed);
             let mut train = train;
             train.truncate(o.limit.unwrap_or(usize::MAX));

@@ -87,10 +87,7 @@ fn pack_a_folder_then_inspect_the_shards() {
         "0",
     ]);
     assert!(!ok && !stderr.contains("panicked"), "{stderr}");
-    assert!(
-        stderr.contains("records per shard must be at least 1"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("must be at least 1"), "{stderr}");
     let (ok, stdout, stderr) = mapping(&[
         "data",
         "inspect",
@@ -284,6 +281,27 @@ fn train_eval_and_predict_end_to_end_on_the_synthetic_default() {
     write_folder(&folder, &[("train", "circle")]);
     let stderr = evaluate(&data);
     assert!(stderr.contains("`empty` has no images"), "{stderr}");
+
+    // A new run into the same folder is refused unless asked for, and then replaces the run.
+    let checkpoint_before = std::fs::read(run.join("last.safetensors")).unwrap();
+    let (ok, _, stderr) = train_small(1, &[], run_str);
+    assert!(
+        !ok && stderr.contains("already holds a run") && stderr.contains("--overwrite"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(run.join("last.safetensors")).unwrap(),
+        checkpoint_before
+    );
+    let (ok, _, stderr) = train_small(1, &["--overwrite"], run_str);
+    assert!(ok, "{stderr}");
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("history.json")).unwrap()).unwrap();
+    assert_eq!(
+        history["epochs"].as_array().unwrap().len(),
+        1,
+        "a new run of 1 epoch"
+    );
 }
 
 /// One 32x32 PNG in each `root/split/class/`.
@@ -355,6 +373,12 @@ fn train_refuses_unknown_models_and_mismatched_data() {
     let (ok, _, stderr) = mapping(&["train", "--opt", "adamax", "--limit", "64", "--out", dir]);
     assert!(
         !ok && stderr.contains("unknown optimizer \"adamax\""),
+        "{stderr}"
+    );
+    // Counts of zero are refused as they are parsed.
+    let (ok, _, stderr) = mapping(&["train", "--epochs", "0", "--out", dir]);
+    assert!(
+        !ok && stderr.contains("'0' for '--epochs <EPOCHS>': must be at least 1"),
         "{stderr}"
     );
     let (ok, _, stderr) = mapping(&["train", "--device", "tpu", "--out", dir]);

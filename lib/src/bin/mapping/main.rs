@@ -8,6 +8,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod counts;
 mod device;
 mod eval;
 mod pipeline;
@@ -56,7 +57,7 @@ enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
         /// Classes shown per image.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 3, value_parser = counts::at_least_one)]
         top: usize,
         /// auto, cpu or cuda (as `train --device`).
         #[arg(long, value_enum, default_value_t)]
@@ -75,7 +76,7 @@ enum DataCommand {
         #[arg(long)]
         out: PathBuf,
         /// Images per shard file.
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, default_value_t = 10_000, value_parser = counts::at_least_one)]
         records_per_shard: usize,
     },
 }

@@ -30,9 +30,9 @@ pub struct TrainArgs {
     /// mnist-cnn, mlp-784, tf-imagenet-cnn).
     #[arg(long, default_value = "seed-cifar-cnn")]
     pub model: String,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = crate::counts::at_least_one)]
     pub epochs: usize,
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = crate::counts::at_least_one)]
     pub batch: usize,
     /// sgd (momentum 0.9), sgd-plain, nesterov, adam, adamw, rmsprop or adagrad.
     #[arg(long, default_value = "adam")]
@@ -69,12 +69,26 @@ pub struct TrainArgs {
     /// Continue the run in --out from its last checkpoint.
     #[arg(long)]
     pub resume: bool,
+    /// Start a new run in an --out that already holds one, replacing its files.
+    #[arg(long, conflicts_with = "resume")]
+    pub overwrite: bool,
     /// Output folder (checkpoints, history.json, curves, confusion matrix, TensorBoard events).
     #[arg(long)]
     pub out: PathBuf,
 }
 
 pub fn train(args: TrainArgs) -> Result<()> {
+    let last = args.out.join("last.safetensors");
+    if last.exists() && !args.resume && !args.overwrite {
+        return Err(mapping::Error::Config {
+            what: "train",
+            message: format!(
+                "{} already holds a run ({}): --resume continues it, --overwrite starts over",
+                args.out.display(),
+                last.display()
+            ),
+        });
+    }
     with_model(&args.model.clone(), args.device, args.seed, Train(args))
 }
 

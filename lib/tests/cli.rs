@@ -66,26 +66,22 @@ fn pack_a_folder_then_inspect_the_shards() {
     }
     let out = tempfile::tempdir().unwrap();
     let folder = format!("folder:{}", src.path().display());
-    let (ok, stdout, stderr) = mapping(&[
-        "data",
-        "pack",
-        &folder,
-        "--out",
-        out.path().to_str().unwrap(),
-        "--records-per-shard",
-        "2",
-    ]);
+    let pack = |per_shard: &str| {
+        let out = out.path().to_str().unwrap();
+        mapping(&[
+            "data",
+            "pack",
+            &folder,
+            "--out",
+            out,
+            "--records-per-shard",
+            per_shard,
+        ])
+    };
+    let (ok, stdout, stderr) = pack("2");
     assert!(ok, "{stderr}");
     assert!(stdout.contains("5 images in 3 shard(s)"), "{stdout}");
-    let (ok, _, stderr) = mapping(&[
-        "data",
-        "pack",
-        &folder,
-        "--out",
-        out.path().to_str().unwrap(),
-        "--records-per-shard",
-        "0",
-    ]);
+    let (ok, _, stderr) = pack("0");
     assert!(!ok && !stderr.contains("panicked"), "{stderr}");
     assert!(stderr.contains("must be at least 1"), "{stderr}");
     let (ok, stdout, stderr) = mapping(&[

@@ -1,7 +1,7 @@
 //! Dataset specs as the CLI and notebooks write them: `synthetic`, `synthetic-digits`, `mnist:DIR`,
 //! `fashion-mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, `folder:DIR`, `shards:DIR`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::{
@@ -62,14 +62,14 @@ impl DatasetSpec {
     /// Whether this data has `split` on disk at all. A split that is there but cannot be read
     /// counts as there: opening it gives its error rather than a stand-in.
     pub fn has_split(&self, split: Split) -> bool {
-        match (self, split) {
-            (Self::Synthetic | Self::SyntheticDigits, _) => true,
-            (Self::Mnist(dir) | Self::FashionMnist(dir), _) => mnist::has_split(dir, split),
-            (Self::Cifar10(dir), _) => cifar::cifar10_has_split(dir, split),
-            (Self::Cifar100(dir), _) => cifar::cifar100_has_split(dir, split),
-            // Without `train`/`test` sub-folders, the whole folder is the training split.
-            (Self::Folder(dir) | Self::Shards(dir), Split::Train) => dir.is_dir(),
-            (Self::Folder(dir) | Self::Shards(dir), Split::Test) => dir.join("test").is_dir(),
+        match self {
+            Self::Synthetic | Self::SyntheticDigits => true,
+            Self::Mnist(dir) | Self::FashionMnist(dir) => mnist::has_split(dir, split),
+            Self::Cifar10(dir) => cifar::cifar10_has_split(dir, split),
+            Self::Cifar100(dir) => cifar::cifar100_has_split(dir, split),
+            Self::Folder(dir) | Self::Shards(dir) => {
+                split_folder(dir, split).is_ok_and(|folder| folder.is_dir())
+            }
         }
     }
 
@@ -85,10 +85,6 @@ impl DatasetSpec {
     /// Opens one split. For folders and shards without `train`/`test` sub-folders, the
     /// whole folder is the training split and there is no test split.
     pub fn open(&self, split: Split) -> Result<Box<dyn Dataset>> {
-        let sub = match split {
-            Split::Train => "train",
-            Split::Test => "test",
-        };
         Ok(match self {
             Self::Synthetic => {
                 let (len, seed) = if split == Split::Train {
@@ -110,20 +106,27 @@ impl DatasetSpec {
             Self::FashionMnist(dir) => Box::new(Mnist::open_fashion(dir, split)?),
             Self::Cifar10(dir) => Box::new(Cifar::cifar10(dir, split)?),
             Self::Cifar100(dir) => Box::new(Cifar::cifar100(dir, split, Cifar100Labels::Fine)?),
-            Self::Folder(dir) if dir.join(sub).is_dir() => {
-                Box::new(ImageFolder::open(dir.join(sub))?)
-            }
-            Self::Folder(dir) if split == Split::Train && !dir.join("test").is_dir() => {
-                Box::new(ImageFolder::open(dir)?)
-            }
-            Self::Shards(dir) if dir.join(sub).is_dir() => Box::new(Shards::open(dir.join(sub))?),
-            Self::Shards(dir) if split == Split::Train && !dir.join("test").is_dir() => {
-                Box::new(Shards::open(dir)?)
-            }
-            Self::Folder(dir) | Self::Shards(dir) => {
-                return Err(Error::data(dir, format!("no `{sub}` split here")))
-            }
+            Self::Folder(dir) => Box::new(ImageFolder::open(split_folder(dir, split)?)?),
+            Self::Shards(dir) => Box::new(Shards::open(split_folder(dir, split)?)?),
         })
+    }
+}
+
+/// Where a folder or shard layout keeps `split`: its `train` or `test` sub-folder, or, without a
+/// `test` sub-folder, the folder itself as the training split; an error when the layout has no
+/// such split.
+fn split_folder(dir: &Path, split: Split) -> Result<PathBuf> {
+    let name = match split {
+        Split::Train => "train",
+        Split::Test => "test",
+    };
+    let sub = dir.join(name);
+    if sub.is_dir() {
+        Ok(sub)
+    } else if split == Split::Train && !dir.join("test").is_dir() {
+        Ok(dir.to_path_buf())
+    } else {
+        Err(Error::data(dir, format!("no `{name}` split here")))
     }
 }
 

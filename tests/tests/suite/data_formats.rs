@@ -248,6 +248,12 @@ fn a_missing_test_split_is_none_and_a_broken_one_an_error() {
     assert_eq!(test_of(&spec).unwrap(), None);
     std::fs::create_dir_all(folder.path().join("test").join("a")).unwrap();
     assert!(message(test_of(&spec)).contains("has no images"));
+    // With `test/` and no `train/`, there is no training split, and `has_split` agrees with
+    // `open` about it.
+    let spec: DatasetSpec = spec.parse().unwrap();
+    assert!(!spec.has_split(Split::Train));
+    let message = spec.open(Split::Train).err().unwrap().to_string();
+    assert!(message.contains("no `train` split here"), "{message}");
 
     assert_eq!(test_of("synthetic").unwrap(), Some(10_000));
 }
